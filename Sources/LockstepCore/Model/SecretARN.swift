@@ -1,0 +1,72 @@
+/// An ARN of a secret: `arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 random chars>`.
+///
+/// A *partial* ARN omits the random suffix; ``parse(_:)`` accepts both and ``isComplete`` tells which.
+public struct SecretARN: Sendable, Hashable, CustomStringConvertible {
+    public static let suffixLength = 6
+    private static let suffixAlphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+    public var partition: String
+    public var region: String
+    public var account: String
+    /// The resource part after `secret:`: the name, followed by `-XXXXXX` when complete.
+    public var resource: String
+
+    public init(partition: String = "aws", region: String, account: String, resource: String) {
+        self.partition = partition
+        self.region = region
+        self.account = account
+        self.resource = resource
+    }
+
+    /// A new ARN for `name` with a fresh random suffix.
+    public static func make<G: RandomNumberGenerator>(
+        region: String,
+        account: String,
+        name: String,
+        using generator: inout G
+    ) -> SecretARN {
+        var suffix = ""
+        for _ in 0..<suffixLength {
+            suffix.append(suffixAlphabet.randomElement(using: &generator)!)
+        }
+        return SecretARN(region: region, account: account, resource: "\(name)-\(suffix)")
+    }
+
+    /// A new ARN for `name` with a suffix from the system CSPRNG.
+    public static func make(region: String, account: String, name: String) -> SecretARN {
+        var generator = SystemRandomNumberGenerator()
+        return make(region: region, account: account, name: name, using: &generator)
+    }
+
+    /// Parses a full or partial secret ARN, or returns nil when `string` is not a secret ARN.
+    public static func parse(_ string: String) -> SecretARN? {
+        let parts = string.split(separator: ":", maxSplits: 6, omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[0] == "arn", parts[2] == "secretsmanager", parts[5] == "secret",
+            !parts[1].isEmpty, !parts[6].isEmpty
+        else { return nil }
+        return SecretARN(partition: String(parts[1]), region: String(parts[3]), account: String(parts[4]), resource: String(parts[6]))
+    }
+
+    /// True when ``resource`` ends in `-` and six characters of the suffix alphabet.
+    public var hasSuffix: Bool { Self.splitSuffix(self.resource) != nil }
+
+    /// The name this ARN would have if its resource is complete (the suffix removed).
+    public var nameWithoutSuffix: String? { Self.splitSuffix(self.resource)?.name }
+
+    /// The same ARN in another region (replicas keep the name and suffix).
+    public func inRegion(_ region: String) -> SecretARN {
+        SecretARN(partition: self.partition, region: region, account: self.account, resource: self.resource)
+    }
+
+    public var description: String { "arn:\(self.partition):secretsmanager:\(self.region):\(self.account):secret:\(self.resource)" }
+
+    private static func splitSuffix(_ resource: String) -> (name: String, suffix: Substring)? {
+        let utf8 = resource.utf8
+        guard utf8.count > suffixLength + 1 else { return nil }
+        let dash = resource.index(resource.endIndex, offsetBy: -(suffixLength + 1))
+        guard resource[dash] == "-" else { return nil }
+        let suffix = resource[resource.index(after: dash)...]
+        guard suffix.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
+        return (String(resource[..<dash]), suffix)
+    }
+}

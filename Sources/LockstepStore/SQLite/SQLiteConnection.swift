@@ -1,0 +1,167 @@
+import CSQLite
+import Foundation
+
+/// One `sqlite3*` handle and its prepared-statement cache.
+///
+/// `@unchecked Sendable` is sound because every use happens on the owning ``SQLiteDatabase``'s serial queue for
+/// that connection (one thread at a time), the library runs in serialized mode (`SQLITE_OPEN_FULLMUTEX`), and the
+/// handle is closed exactly once, in `deinit`, after the queue has drained.
+final class SQLiteConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    private var statements: [String: SQLiteStatement] = [:]
+
+    init(path: String, readOnly: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database"
+            sqlite3_close_v2(db)
+            throw SQLiteError(code: rc, message: message)
+        }
+        self.handle = db
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        self.statements.removeAll()
+        sqlite3_close_v2(self.handle)
+    }
+
+    /// Runs one or more statements without arguments.
+    func execute(_ sql: String) throws {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(self.handle, sql, nil, nil, &errorMessage)
+        guard rc == SQLITE_OK else {
+            let message = errorMessage.map { String(cString: $0) } ?? "error"
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: rc, message: message)
+        }
+    }
+
+    /// A cached prepared statement for `sql`, reset and with bindings cleared.
+    func statement(_ sql: String) throws -> SQLiteStatement {
+        if let cached = self.statements[sql] {
+            cached.reset()
+            return cached
+        }
+        var raw: OpaquePointer?
+        let rc = sqlite3_prepare_v3(self.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard rc == SQLITE_OK, let raw else { throw self.error(rc) }
+        let statement = SQLiteStatement(raw, connection: self)
+        self.statements[sql] = statement
+        return statement
+    }
+
+    /// Prepares, binds and runs `sql` to completion, returning every row through `row`.
+    func query(_ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteRow) throws -> Void = { _ in }) throws {
+        let statement = try self.statement(sql)
+        try statement.bind(arguments)
+        while try statement.step() { try row(SQLiteRow(statement: statement)) }
+    }
+
+    /// Runs `sql` and returns its first row mapped by `map`, if any.
+    func first<T>(_ sql: String, _ arguments: [SQLiteValue] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
+        let statement = try self.statement(sql)
+        try statement.bind(arguments)
+        guard try statement.step() else { return nil }
+        return try map(SQLiteRow(statement: statement))
+    }
+
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(self.handle) }
+    var changes: Int { Int(sqlite3_changes(self.handle)) }
+
+    func error(_ rc: Int32) -> SQLiteError {
+        SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(self.handle)))
+    }
+}
+
+/// A value bound to a statement parameter.
+enum SQLiteValue {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob(Data)
+
+    static func optional(_ string: String?) -> SQLiteValue { string.map(SQLiteValue.text) ?? .null }
+    static func date(_ date: Date?) -> SQLiteValue { date.map { .real($0.timeIntervalSince1970) } ?? .null }
+    static func bool(_ bool: Bool?) -> SQLiteValue { bool.map { .integer($0 ? 1 : 0) } ?? .null }
+}
+
+/// A prepared statement, owned by its connection's cache.
+final class SQLiteStatement {
+    private let raw: OpaquePointer
+    private unowned let connection: SQLiteConnection
+
+    init(_ raw: OpaquePointer, connection: SQLiteConnection) {
+        self.raw = raw
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(self.raw) }
+
+    func reset() {
+        sqlite3_reset(self.raw)
+        sqlite3_clear_bindings(self.raw)
+    }
+
+    func bind(_ values: [SQLiteValue]) throws {
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(self.raw, index)
+            case .integer(let int): rc = sqlite3_bind_int64(self.raw, index, int)
+            case .real(let double): rc = sqlite3_bind_double(self.raw, index, double)
+            case .text(let string): rc = sqlite3_bind_text(self.raw, index, string, -1, csqlite_transient())
+            case .blob(let data):
+                rc = data.withUnsafeBytes { bytes in
+                    sqlite3_bind_blob(self.raw, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), csqlite_transient())
+                }
+            }
+            guard rc == SQLITE_OK else { throw self.connection.error(rc) }
+        }
+    }
+
+    /// Advances; true when a row is available.
+    func step() throws -> Bool {
+        let rc = sqlite3_step(self.raw)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw self.connection.error(rc)
+        }
+    }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(self.raw, column) == SQLITE_NULL }
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(self.raw, column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(self.raw, column) }
+
+    func text(_ column: Int32) -> String {
+        guard let pointer = sqlite3_column_text(self.raw, column) else { return "" }
+        return String(cString: pointer)
+    }
+
+    func blob(_ column: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(self.raw, column))
+        guard count > 0, let pointer = sqlite3_column_blob(self.raw, column) else { return Data() }
+        return Data(bytes: pointer, count: count)
+    }
+}
+
+/// Typed access to the current row of a statement.
+struct SQLiteRow {
+    let statement: SQLiteStatement
+
+    func int64(_ column: Int32) -> Int64 { self.statement.int64(column) }
+    func text(_ column: Int32) -> String { self.statement.text(column) }
+    func blob(_ column: Int32) -> Data { self.statement.blob(column) }
+    func bool(_ column: Int32) -> Bool { self.statement.int64(column) != 0 }
+    func date(_ column: Int32) -> Date { Date(timeIntervalSince1970: self.statement.double(column)) }
+
+    func optionalText(_ column: Int32) -> String? { self.statement.isNull(column) ? nil : self.statement.text(column) }
+    func optionalInt64(_ column: Int32) -> Int64? { self.statement.isNull(column) ? nil : self.statement.int64(column) }
+    func optionalBool(_ column: Int32) -> Bool? { self.statement.isNull(column) ? nil : self.bool(column) }
+    func optionalDate(_ column: Int32) -> Date? { self.statement.isNull(column) ? nil : self.date(column) }
+}

@@ -1,0 +1,109 @@
+/// The schema, versioned with `PRAGMA user_version`. Each entry upgrades from the previous version; never edit
+/// an entry that has shipped, append a new one.
+enum Migrations {
+    static let steps: [String] = [
+        // 1: secrets, versions, labels, tags, master keys.
+        """
+        CREATE TABLE secrets (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            name TEXT NOT NULL,
+            arn TEXT NOT NULL UNIQUE,
+            description TEXT,
+            kms_key_id TEXT NOT NULL,
+            kms_key_ref TEXT,
+            type TEXT,
+            owning_service TEXT,
+            created_date REAL NOT NULL,
+            last_changed_date REAL NOT NULL,
+            last_accessed_date REAL,
+            deleted_date REAL,
+            deletion_date REAL,
+            rotation_enabled INTEGER,
+            rotation_lambda_arn TEXT,
+            rotation_rules TEXT,
+            last_rotated_date REAL,
+            next_rotation_date REAL,
+            primary_id INTEGER REFERENCES secrets(id) ON DELETE CASCADE,
+            replica_kms_key_ref TEXT,
+            UNIQUE (account, region, name)
+        ) STRICT;
+        CREATE INDEX secrets_by_created ON secrets(account, region, created_date, id);
+        CREATE INDEX secrets_by_changed ON secrets(account, region, last_changed_date, id);
+        CREATE INDEX secrets_by_accessed ON secrets(account, region, coalesce(last_accessed_date, 0), id);
+        CREATE INDEX secrets_by_name ON secrets(account, region, name, id);
+        CREATE INDEX secrets_deletion ON secrets(deletion_date) WHERE deletion_date IS NOT NULL;
+        CREATE INDEX secrets_next_rotation ON secrets(next_rotation_date) WHERE next_rotation_date IS NOT NULL;
+        CREATE INDEX secrets_primary ON secrets(primary_id) WHERE primary_id IS NOT NULL;
+
+        CREATE TABLE tags (
+            secret_id INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (secret_id, key)
+        ) STRICT;
+
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            secret_id INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            version_id TEXT NOT NULL,
+            created_date REAL NOT NULL,
+            last_accessed_date REAL,
+            kms_key_id TEXT NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL,
+            is_string INTEGER NOT NULL,
+            UNIQUE (secret_id, version_id)
+        ) STRICT;
+
+        -- A label sits on one version of a secret: the primary key says so. A labelled version can't be deleted
+        -- (the foreign key has no cascade), so pruning can never take one.
+        CREATE TABLE stages (
+            secret_id INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            version_id TEXT NOT NULL,
+            PRIMARY KEY (secret_id, label),
+            FOREIGN KEY (secret_id, version_id) REFERENCES versions(secret_id, version_id)
+        ) STRICT;
+
+        CREATE TABLE kms_keys (
+            key_id TEXT PRIMARY KEY,
+            description TEXT NOT NULL,
+            created_date REAL NOT NULL
+        ) STRICT;
+        CREATE TABLE kms_key_materials (
+            key_id TEXT NOT NULL REFERENCES kms_keys(key_id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            wrapped BLOB NOT NULL,
+            PRIMARY KEY (key_id, version)
+        ) STRICT;
+        CREATE TABLE kms_aliases (
+            alias TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL REFERENCES kms_keys(key_id) ON DELETE CASCADE
+        ) STRICT;
+        """
+    ]
+
+    /// Brings the database to the newest schema, one transaction per step.
+    static func migrate(_ connection: SQLiteConnection) throws {
+        let current = try connection.first("PRAGMA user_version") { Int($0.int64(0)) } ?? 0
+        guard current < steps.count else { return }
+        for (index, sql) in steps.enumerated() where index >= current {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                // Another process may have migrated while we waited for the lock.
+                let now = try connection.first("PRAGMA user_version") { Int($0.int64(0)) } ?? 0
+                if now <= index {
+                    try connection.execute(sql)
+                    try connection.execute("PRAGMA user_version = \(index + 1)")
+                }
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}

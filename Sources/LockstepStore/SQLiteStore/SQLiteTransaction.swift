@@ -1,0 +1,322 @@
+import Foundation
+import LockstepCore
+
+/// ``SecretStoreTransaction`` over one connection inside an open transaction.
+struct SQLiteTransaction: SecretStoreTransaction {
+    let connection: SQLiteConnection
+
+    private static let secretColumns = """
+        id, account, region, name, arn, description, kms_key_id, kms_key_ref, type, owning_service, created_date, \
+        last_changed_date, last_accessed_date, deleted_date, deletion_date, rotation_enabled, rotation_lambda_arn, \
+        rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref
+        """
+
+    private static func secret(_ row: SQLiteRow) -> SecretRecord {
+        SecretRecord(
+            id: row.int64(0),
+            scope: Scope(account: row.text(1), region: row.text(2)),
+            name: row.text(3),
+            arn: row.text(4),
+            description: row.optionalText(5),
+            kmsKeyId: row.text(6),
+            kmsKeyReference: row.optionalText(7),
+            type: row.optionalText(8),
+            owningService: row.optionalText(9),
+            createdDate: row.date(10),
+            lastChangedDate: row.date(11),
+            lastAccessedDate: row.optionalDate(12),
+            deletedDate: row.optionalDate(13),
+            deletionDate: row.optionalDate(14),
+            rotation: RotationSettings(
+                enabled: row.optionalBool(15),
+                lambdaARN: row.optionalText(16),
+                rules: row.optionalText(17).flatMap { try? JSONDecoder().decode(RotationRulesType.self, from: Data($0.utf8)) },
+                lastRotatedDate: row.optionalDate(18),
+                nextRotationDate: row.optionalDate(19)
+            ),
+            primaryId: row.optionalInt64(20),
+            replicaKmsKeyReference: row.optionalText(21)
+        )
+    }
+
+    private static func arguments(_ r: SecretRecord) -> [SQLiteValue] {
+        let rules = r.rotation.rules.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        return [
+            .text(r.scope.account), .text(r.scope.region), .text(r.name), .text(r.arn), .optional(r.description),
+            .text(r.kmsKeyId), .optional(r.kmsKeyReference), .optional(r.type), .optional(r.owningService),
+            .date(r.createdDate), .date(r.lastChangedDate), .date(r.lastAccessedDate), .date(r.deletedDate),
+            .date(r.deletionDate), .bool(r.rotation.enabled), .optional(r.rotation.lambdaARN), .optional(rules),
+            .date(r.rotation.lastRotatedDate), .date(r.rotation.nextRotationDate), r.primaryId.map(SQLiteValue.integer) ?? .null,
+            .optional(r.replicaKmsKeyReference),
+        ]
+    }
+
+    // MARK: Secrets
+
+    func secret(id: Int64) throws -> SecretRecord? {
+        try self.connection.first("SELECT \(Self.secretColumns) FROM secrets WHERE id = ?", [.integer(id)], Self.secret)
+    }
+
+    func secret(scope: Scope, name: String) throws -> SecretRecord? {
+        try self.connection.first(
+            "SELECT \(Self.secretColumns) FROM secrets WHERE account = ? AND region = ? AND name = ?",
+            [.text(scope.account), .text(scope.region), .text(name)],
+            Self.secret
+        )
+    }
+
+    func secret(arn: String) throws -> SecretRecord? {
+        try self.connection.first("SELECT \(Self.secretColumns) FROM secrets WHERE arn = ?", [.text(arn)], Self.secret)
+    }
+
+    func insertSecret(_ record: SecretRecord) throws -> Int64 {
+        try self.connection.query(
+            """
+            INSERT INTO secrets (account, region, name, arn, description, kms_key_id, kms_key_ref, type, owning_service, \
+            created_date, last_changed_date, last_accessed_date, deleted_date, deletion_date, rotation_enabled, \
+            rotation_lambda_arn, rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            Self.arguments(record)
+        )
+        return self.connection.lastInsertRowID
+    }
+
+    func updateSecret(_ record: SecretRecord) throws {
+        try self.connection.query(
+            """
+            UPDATE secrets SET account = ?, region = ?, name = ?, arn = ?, description = ?, kms_key_id = ?, kms_key_ref = ?, \
+            type = ?, owning_service = ?, created_date = ?, last_changed_date = ?, last_accessed_date = ?, deleted_date = ?, \
+            deletion_date = ?, rotation_enabled = ?, rotation_lambda_arn = ?, rotation_rules = ?, last_rotated_date = ?, \
+            next_rotation_date = ?, primary_id = ?, replica_kms_key_ref = ? WHERE id = ?
+            """,
+            Self.arguments(record) + [.integer(record.id)]
+        )
+    }
+
+    func deleteSecret(id: Int64) throws {
+        // Labels first: they hold the versions in place.
+        try self.connection.query("DELETE FROM stages WHERE secret_id = ? OR secret_id IN (SELECT id FROM secrets WHERE primary_id = ?)", [.integer(id), .integer(id)])
+        try self.connection.query("DELETE FROM secrets WHERE id = ?", [.integer(id)])
+    }
+
+    func replicas(of primaryId: Int64) throws -> [SecretRecord] {
+        var result: [SecretRecord] = []
+        try self.connection.query("SELECT \(Self.secretColumns) FROM secrets WHERE primary_id = ? ORDER BY region", [.integer(primaryId)]) {
+            result.append(Self.secret($0))
+        }
+        return result
+    }
+
+    func secretsDue(forDeletionBefore date: Date) throws -> [SecretRecord] {
+        var result: [SecretRecord] = []
+        try self.connection.query("SELECT \(Self.secretColumns) FROM secrets WHERE deletion_date <= ? ORDER BY deletion_date", [.date(date)]) {
+            result.append(Self.secret($0))
+        }
+        return result
+    }
+
+    func scanSecrets(
+        scope: Scope,
+        sortBy: SecretSortKey,
+        ascending: Bool,
+        after cursor: ScanCursor?,
+        includePlannedDeletion: Bool,
+        limit: Int
+    ) throws -> [SecretRecord] {
+        let column = Self.sortColumn(sortBy)
+        let direction = ascending ? "ASC" : "DESC"
+        var sql = "SELECT \(Self.secretColumns) FROM secrets WHERE account = ? AND region = ?"
+        var arguments: [SQLiteValue] = [.text(scope.account), .text(scope.region)]
+        if !includePlannedDeletion { sql += " AND deleted_date IS NULL" }
+        if let cursor {
+            sql += " AND (\(column), id) \(ascending ? ">" : "<") (?, ?)"
+            arguments += [Self.cursorValue(cursor.sortValue, sortBy), .integer(cursor.id)]
+        }
+        sql += " ORDER BY \(column) \(direction), id \(direction) LIMIT ?"
+        arguments.append(.integer(Int64(limit)))
+        var result: [SecretRecord] = []
+        try self.connection.query(sql, arguments) { result.append(Self.secret($0)) }
+        return result
+    }
+
+    func cursor(of record: SecretRecord, sortBy: SecretSortKey) -> ScanCursor {
+        let value: String
+        switch sortBy {
+        case .name: value = record.name
+        case .createdDate: value = String(record.createdDate.timeIntervalSince1970)
+        case .lastChangedDate: value = String(record.lastChangedDate.timeIntervalSince1970)
+        case .lastAccessedDate: value = String(record.lastAccessedDate?.timeIntervalSince1970 ?? 0)
+        }
+        return ScanCursor(sortValue: value, id: record.id)
+    }
+
+    private static func sortColumn(_ key: SecretSortKey) -> String {
+        switch key {
+        case .name: "name"
+        case .createdDate: "created_date"
+        case .lastChangedDate: "last_changed_date"
+        case .lastAccessedDate: "coalesce(last_accessed_date, 0)"
+        }
+    }
+
+    private static func cursorValue(_ value: String, _ key: SecretSortKey) -> SQLiteValue {
+        key == .name ? .text(value) : .real(Double(value) ?? 0)
+    }
+
+    // MARK: Tags
+
+    func tags(secretId: Int64) throws -> [Tag] {
+        var result: [Tag] = []
+        try self.connection.query("SELECT key, value FROM tags WHERE secret_id = ? ORDER BY position", [.integer(secretId)]) {
+            result.append(Tag(Key: $0.text(0), Value: $0.text(1)))
+        }
+        return result
+    }
+
+    func replaceTags(secretId: Int64, with tags: [Tag]) throws {
+        try self.connection.query("DELETE FROM tags WHERE secret_id = ?", [.integer(secretId)])
+        for (position, tag) in tags.enumerated() {
+            try self.connection.query(
+                "INSERT INTO tags (secret_id, position, key, value) VALUES (?, ?, ?, ?)",
+                [.integer(secretId), .integer(Int64(position)), .text(tag.Key), .text(tag.Value)]
+            )
+        }
+    }
+
+    // MARK: Versions and labels
+
+    private static let versionColumns =
+        "secret_id, version_id, id, created_date, last_accessed_date, kms_key_id, wrapped_key, ciphertext, is_string"
+
+    private static func version(_ row: SQLiteRow) -> VersionRecord {
+        VersionRecord(
+            secretId: row.int64(0),
+            versionId: row.text(1),
+            sequence: row.int64(2),
+            createdDate: row.date(3),
+            lastAccessedDate: row.optionalDate(4),
+            kmsKeyId: row.text(5),
+            wrappedDataKey: row.blob(6),
+            ciphertext: row.blob(7),
+            isString: row.bool(8)
+        )
+    }
+
+    func versions(secretId: Int64) throws -> [VersionRecord] {
+        var result: [VersionRecord] = []
+        try self.connection.query("SELECT \(Self.versionColumns) FROM versions WHERE secret_id = ? ORDER BY id DESC", [.integer(secretId)]) {
+            result.append(Self.version($0))
+        }
+        return result
+    }
+
+    func versionCount(secretId: Int64) throws -> Int {
+        try self.connection.first("SELECT count(*) FROM versions WHERE secret_id = ?", [.integer(secretId)]) { Int($0.int64(0)) } ?? 0
+    }
+
+    func version(secretId: Int64, versionId: String) throws -> VersionRecord? {
+        try self.connection.first(
+            "SELECT \(Self.versionColumns) FROM versions WHERE secret_id = ? AND version_id = ?",
+            [.integer(secretId), .text(versionId)],
+            Self.version
+        )
+    }
+
+    func insertVersion(_ r: VersionRecord) throws {
+        try self.connection.query(
+            """
+            INSERT INTO versions (secret_id, version_id, created_date, last_accessed_date, kms_key_id, wrapped_key, ciphertext, is_string)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(r.secretId), .text(r.versionId), .date(r.createdDate), .date(r.lastAccessedDate), .text(r.kmsKeyId),
+                .blob(r.wrappedDataKey), .blob(r.ciphertext), .bool(r.isString),
+            ]
+        )
+    }
+
+    func updateVersionCiphertext(_ r: VersionRecord) throws {
+        try self.connection.query(
+            "UPDATE versions SET kms_key_id = ?, wrapped_key = ?, ciphertext = ? WHERE secret_id = ? AND version_id = ?",
+            [.text(r.kmsKeyId), .blob(r.wrappedDataKey), .blob(r.ciphertext), .integer(r.secretId), .text(r.versionId)]
+        )
+    }
+
+    func touchVersion(secretId: Int64, versionId: String, lastAccessedDate: Date) throws {
+        try self.connection.query(
+            "UPDATE versions SET last_accessed_date = ? WHERE secret_id = ? AND version_id = ?",
+            [.date(lastAccessedDate), .integer(secretId), .text(versionId)]
+        )
+    }
+
+    func deleteVersions(secretId: Int64, versionIds: [String]) throws {
+        for versionId in versionIds {
+            try self.connection.query("DELETE FROM versions WHERE secret_id = ? AND version_id = ?", [.integer(secretId), .text(versionId)])
+        }
+    }
+
+    func stages(secretId: Int64) throws -> StageMap {
+        var map: [String: String] = [:]
+        try self.connection.query("SELECT label, version_id FROM stages WHERE secret_id = ?", [.integer(secretId)]) {
+            map[$0.text(0)] = $0.text(1)
+        }
+        return StageMap(map)
+    }
+
+    func replaceStages(secretId: Int64, with stages: StageMap) throws {
+        try self.connection.query("DELETE FROM stages WHERE secret_id = ?", [.integer(secretId)])
+        for (label, versionId) in stages.versionByLabel.sorted(by: { $0.key < $1.key }) {
+            try self.connection.query(
+                "INSERT INTO stages (secret_id, label, version_id) VALUES (?, ?, ?)",
+                [.integer(secretId), .text(label), .text(versionId)]
+            )
+        }
+    }
+
+    // MARK: Master keys
+
+    func masterKey(id: String) throws -> MasterKeyRecord? {
+        guard
+            var record = try self.connection.first(
+                "SELECT key_id, description, created_date FROM kms_keys WHERE key_id = ?",
+                [.text(id)],
+                { MasterKeyRecord(keyId: $0.text(0), description: $0.text(1), createdDate: $0.date(2), wrappedMaterials: [:], aliases: []) }
+            )
+        else { return nil }
+        try self.connection.query("SELECT version, wrapped FROM kms_key_materials WHERE key_id = ?", [.text(id)]) {
+            record.wrappedMaterials[Int($0.int64(0))] = $0.blob(1)
+        }
+        try self.connection.query("SELECT alias FROM kms_aliases WHERE key_id = ? ORDER BY alias", [.text(id)]) {
+            record.aliases.append($0.text(0))
+        }
+        return record
+    }
+
+    func masterKeyId(alias: String) throws -> String? {
+        try self.connection.first("SELECT key_id FROM kms_aliases WHERE alias = ?", [.text(alias)]) { $0.text(0) }
+    }
+
+    func saveMasterKey(_ record: MasterKeyRecord) throws {
+        try self.connection.query(
+            "INSERT INTO kms_keys (key_id, description, created_date) VALUES (?, ?, ?) ON CONFLICT (key_id) DO UPDATE SET description = excluded.description",
+            [.text(record.keyId), .text(record.description), .date(record.createdDate)]
+        )
+        for (version, wrapped) in record.wrappedMaterials {
+            try self.connection.query(
+                "INSERT OR IGNORE INTO kms_key_materials (key_id, version, wrapped) VALUES (?, ?, ?)",
+                [.text(record.keyId), .integer(Int64(version)), .blob(wrapped)]
+            )
+        }
+        try self.connection.query("DELETE FROM kms_aliases WHERE key_id = ?", [.text(record.keyId)])
+        for alias in record.aliases {
+            try self.connection.query("INSERT INTO kms_aliases (alias, key_id) VALUES (?, ?)", [.text(alias), .text(record.keyId)])
+        }
+    }
+
+    func allMasterKeys() throws -> [MasterKeyRecord] {
+        var ids: [String] = []
+        try self.connection.query("SELECT key_id FROM kms_keys ORDER BY created_date, key_id") { ids.append($0.text(0)) }
+        return try ids.compactMap { try self.masterKey(id: $0) }
+    }
+}

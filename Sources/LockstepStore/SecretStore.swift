@@ -1,0 +1,58 @@
+public import Foundation
+public import LockstepCore
+
+/// The persistence contract of Lockstep: secrets, versions, labels, tags and master keys.
+///
+/// Every API operation runs as one ``read(_:)`` or ``write(_:)`` transaction; a throw from `body` leaves the store
+/// exactly as before. Bodies run synchronously on the store's own executor, off the Swift concurrency pool.
+public protocol SecretStore: Sendable {
+    /// Runs `body` against a consistent snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T
+    /// Runs `body` as one atomic write transaction.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T
+}
+
+/// The operations available inside a transaction. Writes fail on a read transaction.
+public protocol SecretStoreTransaction: MasterKeySource {
+    // Secrets
+    func secret(id: Int64) throws -> SecretRecord?
+    func secret(scope: Scope, name: String) throws -> SecretRecord?
+    func secret(arn: String) throws -> SecretRecord?
+    /// Inserts and returns the new row id.
+    func insertSecret(_ record: SecretRecord) throws -> Int64
+    func updateSecret(_ record: SecretRecord) throws
+    /// Deletes a secret with its versions, labels, tags and replicas.
+    func deleteSecret(id: Int64) throws
+    /// Replicas of a primary.
+    func replicas(of primaryId: Int64) throws -> [SecretRecord]
+    /// Secrets whose scheduled deletion date is at or before `date`.
+    func secretsDue(forDeletionBefore date: Date) throws -> [SecretRecord]
+    /// Up to `limit` secrets of `scope` in sort order after `cursor`.
+    func scanSecrets(
+        scope: Scope,
+        sortBy: SecretSortKey,
+        ascending: Bool,
+        after cursor: ScanCursor?,
+        includePlannedDeletion: Bool,
+        limit: Int
+    ) throws -> [SecretRecord]
+    /// The cursor value of `record` for `sortBy`.
+    func cursor(of record: SecretRecord, sortBy: SecretSortKey) -> ScanCursor
+
+    // Tags
+    func tags(secretId: Int64) throws -> [Tag]
+    func replaceTags(secretId: Int64, with tags: [Tag]) throws
+
+    // Versions and labels
+    /// Every version, newest first.
+    func versions(secretId: Int64) throws -> [VersionRecord]
+    func versionCount(secretId: Int64) throws -> Int
+    func version(secretId: Int64, versionId: String) throws -> VersionRecord?
+    func insertVersion(_ record: VersionRecord) throws
+    /// Replaces the sealed value of a version (re-wrapping under another master key).
+    func updateVersionCiphertext(_ record: VersionRecord) throws
+    func touchVersion(secretId: Int64, versionId: String, lastAccessedDate: Date) throws
+    func deleteVersions(secretId: Int64, versionIds: [String]) throws
+    func stages(secretId: Int64) throws -> StageMap
+    func replaceStages(secretId: Int64, with stages: StageMap) throws
+}
