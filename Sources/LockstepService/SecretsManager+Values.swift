@@ -1,0 +1,163 @@
+import Foundation
+import LockstepCore
+import LockstepStore
+
+extension SecretsManager {
+    /// GetSecretValue: the version named by VersionId and/or VersionStage (AWSCURRENT by default).
+    public func getSecretValue(_ request: GetSecretValueRequest, context: RequestContext) async throws -> GetSecretValueResponse {
+        if let versionId = request.VersionId { try VersionIdentifier.validate(versionId, parameter: "versionId") }
+        if let stage = request.VersionStage { try StagingLabel.validate(stage) }
+        let today = DayResolution.truncate(self.now())
+        let (response, touch) = try await self.store.read { tx in
+            let secret = try self.resolve(request.SecretId, in: tx, context: context)
+            return try self.value(of: secret, versionId: request.VersionId, stage: request.VersionStage, today: today, in: tx)
+        }
+        if let touch {
+            // LastAccessedDate has day resolution: at most one write per secret and version a day.
+            _ = try? await self.store.write { tx in
+                try self.recordAccess(touch, today: today, in: tx)
+            }
+        }
+        return response
+    }
+
+    /// What GetSecretValue must remember: a secret or version not yet marked as read today.
+    struct AccessRecord: Sendable {
+        var secretId: Int64
+        var ownerId: Int64
+        var versionId: String
+    }
+
+    func value(
+        of secret: SecretRecord,
+        versionId: String?,
+        stage: String?,
+        today: Date,
+        in tx: any SecretStoreTransaction
+    ) throws -> (GetSecretValueResponse, AccessRecord?) {
+        guard secret.deletedDate == nil else { throw SecretsManagerError.markedForDeletion }
+        let owner = try self.dataOwner(of: secret, in: tx)
+        let stages = try tx.stages(secretId: owner.id)
+        let selectedId: String
+        switch (versionId, stage) {
+        case (let versionId?, let stage?):
+            guard try tx.version(secretId: owner.id, versionId: versionId) != nil else { throw SecretsManagerError.versionNotFound(versionId) }
+            guard stages.version(for: stage) == versionId else { throw SecretsManagerError.stageVersionMismatch }
+            selectedId = versionId
+        case (let versionId?, nil):
+            selectedId = versionId
+        case (nil, let stage):
+            let label = stage ?? StagingLabel.current
+            guard let id = stages.version(for: label) else { throw SecretsManagerError.stageNotFound(label) }
+            selectedId = id
+        }
+        guard let version = try tx.version(secretId: owner.id, versionId: selectedId) else {
+            throw SecretsManagerError.versionNotFound(selectedId)
+        }
+        let value = try self.open(version, of: owner, in: tx)
+        var response = GetSecretValueResponse(
+            ARN: secret.arn,
+            Name: secret.name,
+            VersionId: version.versionId,
+            SecretBinary: nil,
+            SecretString: nil,
+            VersionStages: stages.labels(of: version.versionId),
+            CreatedDate: version.createdDate
+        )
+        switch value {
+        case .string(let string): response.SecretString = Sensitive(string)
+        case .binary(let data): response.SecretBinary = Sensitive(data)
+        }
+        let stale = secret.lastAccessedDate != today || version.lastAccessedDate != today
+        return (response, stale ? AccessRecord(secretId: secret.id, ownerId: owner.id, versionId: version.versionId) : nil)
+    }
+
+    func recordAccess(_ access: AccessRecord, today: Date, in tx: any SecretStoreTransaction) throws {
+        if var secret = try tx.secret(id: access.secretId), secret.lastAccessedDate != today {
+            secret.lastAccessedDate = today
+            try tx.updateSecret(secret)
+        }
+        try tx.touchVersion(secretId: access.ownerId, versionId: access.versionId, lastAccessedDate: today)
+    }
+
+    /// BatchGetSecretValue: up to 20 secrets by id, or a page of secrets matching filters; per-secret errors are
+    /// reported in `Errors` rather than failing the call.
+    public func batchGetSecretValue(_ request: BatchGetSecretValueRequest, context: RequestContext) async throws -> BatchGetSecretValueResponse {
+        switch (request.SecretIdList, request.Filters) {
+        case (.some, .some):
+            throw SecretsManagerError(.invalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both.")
+        case (nil, nil):
+            throw SecretsManagerError(.invalidParameter, "Either 'SecretIdList' or 'Filters' must be provided.")
+        case (let ids?, nil):
+            guard (1...20).contains(ids.count) else {
+                throw SecretsManagerError.constraint("secretIdList", "Member must have length between 1 and 20")
+            }
+            guard request.MaxResults == nil, request.NextToken == nil else {
+                throw SecretsManagerError(.invalidParameter, "'MaxResults' and 'NextToken' can only be used with 'Filters'.")
+            }
+            var values: [GetSecretValueResponse] = []
+            var errors: [APIErrorType] = []
+            for id in ids {
+                do {
+                    values.append(try await self.getSecretValue(GetSecretValueRequest(SecretId: id), context: context))
+                } catch let error as SecretsManagerError {
+                    errors.append(APIErrorType(SecretId: id, ErrorCode: error.code.rawValue, Message: error.message))
+                }
+            }
+            return BatchGetSecretValueResponse(SecretValues: values, NextToken: nil, Errors: errors)
+        case (nil, let filters?):
+            if let max = request.MaxResults, !(1...20).contains(max) {
+                throw SecretsManagerError.constraint("maxResults", value: String(max), "Member must have value between 1 and 20")
+            }
+            let page = try await self.listSecrets(
+                ListSecretsRequest(MaxResults: request.MaxResults ?? 20, NextToken: request.NextToken, Filters: filters),
+                context: context
+            )
+            var values: [GetSecretValueResponse] = []
+            var errors: [APIErrorType] = []
+            for entry in page.SecretList {
+                do {
+                    values.append(try await self.getSecretValue(GetSecretValueRequest(SecretId: entry.ARN), context: context))
+                } catch let error as SecretsManagerError {
+                    errors.append(APIErrorType(SecretId: entry.ARN, ErrorCode: error.code.rawValue, Message: error.message))
+                }
+            }
+            return BatchGetSecretValueResponse(SecretValues: values, NextToken: page.NextToken, Errors: errors)
+        }
+    }
+
+    /// PutSecretValue: a new version; labels per `VersionStages` (AWSCURRENT by default).
+    public func putSecretValue(_ request: PutSecretValueRequest, context: RequestContext) async throws -> PutSecretValueResponse {
+        guard let token = request.ClientRequestToken else { throw SecretsManagerError.missingClientRequestToken }
+        try VersionIdentifier.validate(token)
+        guard let value = try SecretValue.from(string: request.SecretString?.value, binary: request.SecretBinary?.value) else {
+            throw SecretsManagerError(.invalidParameter, "You must provide either SecretString or SecretBinary.")
+        }
+        if let stages = request.VersionStages {
+            guard (1...StagingLabel.maximumPerVersion).contains(stages.count) else {
+                throw SecretsManagerError.constraint("versionStages", "Member must have length between 1 and 20")
+            }
+        }
+        return try await self.write { tx in
+            let secret = try self.resolveWritable(request.SecretId, in: tx, context: context)
+            var stages = try tx.stages(secretId: secret.id)
+            if let existing = try tx.version(secretId: secret.id, versionId: token) {
+                guard Self.sameValue(try self.open(existing, of: secret, in: tx), value) else {
+                    throw SecretsManagerError(
+                        .resourceExists,
+                        "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn)."
+                    )
+                }
+                return PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+            }
+            try stages.labelNewVersion(token, requested: request.VersionStages)
+            try self.insertVersion(value, versionId: token, of: secret, in: tx)
+            try tx.replaceStages(secretId: secret.id, with: stages)
+            try self.pruneVersions(of: secret, stages: stages, in: tx)
+            var changed = secret
+            changed.lastChangedDate = self.now()
+            try tx.updateSecret(changed)
+            return PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+        }
+    }
+}
