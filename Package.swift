@@ -56,7 +56,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "lockstep", dependencies: ["LockstepCLI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "lockstep",
+            dependencies: ["LockstepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "LockstepBenchmarks",
             dependencies: ["LockstepCore", "LockstepService", "LockstepStore"],

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import LockstepService
+
+/// Options every command shares: which data directory, which region and account.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The data directory (default: $LOCKSTEP_DATA_DIR, else ~/.local/share/lockstep).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "The region requests act in (default: $AWS_REGION, $AWS_DEFAULT_REGION, else us-east-1).")
+    var region: String?
+
+    @Option(name: .long, help: "The account id in ARNs (default: $LOCKSTEP_ACCOUNT_ID, else 000000000000).")
+    var accountId: String?
+
+    func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) -> LockstepEnvironment.Configuration {
+        Self.configuration(dataDir: self.dataDir, region: self.region, accountId: self.accountId, environment: environment)
+    }
+
+    /// Explicit values win, then the environment, then the defaults.
+    static func configuration(
+        dataDir: String?,
+        region: String?,
+        accountId: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> LockstepEnvironment.Configuration {
+        LockstepEnvironment.Configuration(
+            dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }
+                ?? LockstepEnvironment.Configuration.defaultDataDirectory(environment: environment),
+            region: region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? LockstepEnvironment.Configuration.defaultRegion,
+            account: accountId ?? environment["LOCKSTEP_ACCOUNT_ID"] ?? LockstepEnvironment.Configuration.defaultAccount,
+            environment: environment
+        )
+    }
+}
+
+/// Options an operation command takes besides the request's own: parsed out of the passthrough arguments so
+/// they may appear anywhere, as with the aws CLI.
+struct OperationGlobals {
+    var dataDir: String?
+    var region: String?
+    var accountId: String?
+    var output = OutputFormatter()
+    var cliInputJSON: String?
+    var help = false
+    /// What is left: the operation's own options.
+    var remaining: [String] = []
+
+    var configuration: LockstepEnvironment.Configuration {
+        StoreOptions.configuration(dataDir: self.dataDir, region: self.region, accountId: self.accountId)
+    }
+
+    init(_ arguments: [String]) throws {
+        var index = 0
+        func next(_ option: String) throws -> String {
+            index += 1
+            guard index < arguments.count else { throw ArgumentTranslator.UsageError(description: "Expected a value for \(option)") }
+            return arguments[index]
+        }
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--data-dir": self.dataDir = try next(argument)
+            case "--region": self.region = try next(argument)
+            case "--account-id": self.accountId = try next(argument)
+            case "--query": self.output.query = try Query(try next(argument))
+            case "--output":
+                let value = try next(argument)
+                guard let format = OutputFormatter.Format(rawValue: value) else {
+                    throw ArgumentTranslator.UsageError(description: "argument --output: Invalid choice '\(value)', choose from: json, text")
+                }
+                self.output.format = format
+            case "--cli-input-json": self.cliInputJSON = try next(argument)
+            case "--help", "-h": self.help = true
+            default: self.remaining.append(argument)
+            }
+            index += 1
+        }
+    }
+}

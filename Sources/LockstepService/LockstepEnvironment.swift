@@ -1,0 +1,95 @@
+public import Foundation
+import LockstepCore
+public import LockstepCrypto
+public import LockstepStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything one process needs to serve a data directory: the store, the keyring and the service.
+///
+/// The CLI, the server and the benchmarks all open a data directory this way.
+public struct LockstepEnvironment: Sendable {
+    /// Where a data directory and the default identity come from.
+    public struct Configuration: Sendable {
+        public var dataDirectory: URL
+        public var region: String
+        public var account: String
+        /// The process environment (for `LOCKSTEP_ROOT_KEY`).
+        public var environment: [String: String]
+
+        public static let defaultRegion = "us-east-1"
+        public static let defaultAccount = "000000000000"
+
+        public init(
+            dataDirectory: URL,
+            region: String = defaultRegion,
+            account: String = defaultAccount,
+            environment: [String: String] = ProcessInfo.processInfo.environment
+        ) {
+            self.dataDirectory = dataDirectory
+            self.region = region
+            self.account = account
+            self.environment = environment
+        }
+
+        /// `LOCKSTEP_DATA_DIR`, else `$XDG_DATA_HOME/lockstep`, else `~/.local/share/lockstep`.
+        public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+            if let dir = environment["LOCKSTEP_DATA_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
+            if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("lockstep") }
+            let home = environment["HOME"] ?? NSHomeDirectory()
+            return URL(fileURLWithPath: home).appendingPathComponent(".local/share/lockstep")
+        }
+    }
+
+    /// A data directory that can't be opened. Messages name paths, never key material.
+    public struct Error: Swift.Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let configuration: Configuration
+    public let store: SQLiteSecretStore
+    public let keyring: LocalKeyring
+    public let manager: SecretsManager
+
+    /// The context of requests made by this process's own user (the CLI, the benchmarks).
+    public var context: RequestContext { RequestContext(account: self.configuration.account, region: self.configuration.region) }
+
+    public var dispatcher: OperationDispatcher { OperationDispatcher(manager: self.manager) }
+
+    /// Opens a data directory.
+    ///
+    /// - Parameters:
+    ///   - configuration: the directory, region, account and environment.
+    ///   - create: create the directory (mode 0700), the root key file (0600) and the database when missing;
+    ///     otherwise a missing directory is an error that says to run `lockstep init`.
+    public static func open(_ configuration: Configuration, create: Bool) throws -> LockstepEnvironment {
+        // Everything this process creates (database, WAL, key file) is for its owner only.
+        umask(0o077)
+        let directory = configuration.dataDirectory
+        let path = directory.path
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard create else { throw Error(description: "no Lockstep data directory at \(path): run `lockstep init` first") }
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } else if !isDirectory.boolValue {
+            throw Error(description: "\(path) is not a directory")
+        }
+        let root = try RootKey.load(directory: directory, environment: configuration.environment, create: create)
+        let store = try SQLiteSecretStore(directory: directory)
+        let keyring = LocalKeyring(root: root, region: configuration.region, account: configuration.account)
+        return LockstepEnvironment(
+            configuration: configuration,
+            store: store,
+            keyring: keyring,
+            manager: SecretsManager(store: store, keyProvider: keyring)
+        )
+    }
+
+    /// Makes sure the default master key exists (so `init` leaves a complete key hierarchy).
+    public func ensureDefaultKey() async throws {
+        let keyring = self.keyring
+        _ = try await self.store.write { tx in try keyring.resolve(nil, in: tx) }
+    }
+}

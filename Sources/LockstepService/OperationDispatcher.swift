@@ -1,0 +1,99 @@
+public import Foundation
+public import LockstepCore
+
+/// The AWS JSON 1.1 boundary: an operation name and a JSON body in, a JSON body out.
+///
+/// The HTTP server (`X-Amz-Target: secretsmanager.<Operation>`) and the CLI both go through here, so both decode
+/// requests the same strict way and encode responses in AWS's shape: timestamps as epoch seconds, SecretBinary as
+/// base64, absent members omitted.
+public struct OperationDispatcher: Sendable {
+    public let manager: SecretsManager
+
+    public init(manager: SecretsManager) {
+        self.manager = manager
+    }
+
+    private typealias Handler = @Sendable (SecretsManager, Data, RequestContext) async throws -> Data
+
+    private static func handler<Request: Decodable & Sendable, Response: Encodable & Sendable>(
+        _ call: @escaping @Sendable (SecretsManager) -> (Request, RequestContext) async throws -> Response
+    ) -> Handler {
+        { manager, body, context in
+            let request = try Self.decode(Request.self, from: body)
+            let response = try await call(manager)(request, context)
+            return try Self.encoder.encode(response)
+        }
+    }
+
+    private static let handlers: [String: Handler] = [
+        "BatchGetSecretValue": handler(SecretsManager.batchGetSecretValue),
+        "CreateSecret": handler(SecretsManager.createSecret),
+        "DeleteSecret": handler(SecretsManager.deleteSecret),
+        "DescribeSecret": handler(SecretsManager.describeSecret),
+        "GetRandomPassword": handler(SecretsManager.getRandomPassword),
+        "GetSecretValue": handler(SecretsManager.getSecretValue),
+        "ListSecretVersionIds": handler(SecretsManager.listSecretVersionIds),
+        "ListSecrets": handler(SecretsManager.listSecrets),
+        "PutSecretValue": handler(SecretsManager.putSecretValue),
+        "RemoveRegionsFromReplication": handler(SecretsManager.removeRegionsFromReplication),
+        "ReplicateSecretToRegions": handler(SecretsManager.replicateSecretToRegions),
+        "RestoreSecret": handler(SecretsManager.restoreSecret),
+        "StopReplicationToReplica": handler(SecretsManager.stopReplicationToReplica),
+        "TagResource": handler(SecretsManager.tagResource),
+        "UntagResource": handler(SecretsManager.untagResource),
+        "UpdateSecret": handler(SecretsManager.updateSecret),
+        "UpdateSecretVersionStage": handler(SecretsManager.updateSecretVersionStage),
+    ]
+
+    /// The operations this service implements, sorted.
+    public static var operations: [String] { handlers.keys.sorted() }
+
+    /// Runs `operation` with a JSON request body and returns the JSON response body.
+    ///
+    /// - Throws: ``SecretsManagerError`` only: unknown operations, malformed or mistyped JSON, and every failure of
+    ///   the operation itself. Anything unexpected becomes `InternalServiceError` without detail.
+    public func invoke(_ operation: String, body: Data, context: RequestContext) async throws(SecretsManagerError) -> Data {
+        guard let handler = Self.handlers[operation] else {
+            throw SecretsManagerError(.unknownOperation, "The operation \(operation) is not supported.")
+        }
+        do {
+            return try await handler(self.manager, body.isEmpty ? Data("{}".utf8) : body, context)
+        } catch let error as SecretsManagerError {
+            throw error
+        } catch {
+            throw SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+        }
+    }
+
+    /// The encoder for responses.
+    public static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+
+    /// Decodes a request; wrong JSON or wrong types become AWS's SerializationException / validation errors. The
+    /// message names the member, never its value.
+    static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        do {
+            return try decoder.decode(type, from: body)
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw SecretsManagerError.missingParameter(key.stringValue)
+        } catch DecodingError.valueNotFound(_, let context) {
+            throw SecretsManagerError.missingParameter(Self.path(context))
+        } catch DecodingError.typeMismatch(_, let context) {
+            throw SecretsManagerError(.serialization, "The value of \(Self.path(context)) has the wrong type.")
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            throw SecretsManagerError(.serialization, "The value of \(Self.path(context)) is not valid.")
+        } catch {
+            throw SecretsManagerError(.serialization, "The request body is not valid JSON.")
+        }
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+}
