@@ -56,6 +56,8 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Prepares, binds and runs `sql` to completion, returning every row through `row`.
     func query(_ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteRow) throws -> Void = { _ in }) throws {
         let statement = try self.statement(sql)
+        // A statement left mid-result would pin its read snapshot past COMMIT: always reset.
+        defer { statement.reset() }
         try statement.bind(arguments)
         while try statement.step() { try row(SQLiteRow(statement: statement)) }
     }
@@ -63,6 +65,7 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs `sql` and returns its first row mapped by `map`, if any.
     func first<T>(_ sql: String, _ arguments: [SQLiteValue] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
         let statement = try self.statement(sql)
+        defer { statement.reset() }
         try statement.bind(arguments)
         guard try statement.step() else { return nil }
         return try map(SQLiteRow(statement: statement))
