@@ -85,7 +85,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepCLITests",
-            dependencies: ["LockstepCLI"],
+            dependencies: ["LockstepCLI", "lockstep"],
             swiftSettings: swiftSettings
         ),
     ],

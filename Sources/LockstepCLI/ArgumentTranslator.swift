@@ -20,9 +20,10 @@ struct ArgumentTranslator {
         return data
     }
 
-    /// Builds the request body from the operation's own arguments (global options already removed).
-    func request(from arguments: [String]) throws -> [String: JSONValue] {
-        var body: [String: JSONValue] = [:]
+    /// Builds the request body from the operation's own arguments (global options already removed), over `base`
+    /// (the `--cli-input-json` document, which options override).
+    func request(from arguments: [String], base: [String: JSONValue] = [:]) throws -> [String: JSONValue] {
+        var body = base
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]

@@ -58,9 +58,7 @@ struct OperationCommand<Name: OperationName>: AsyncParsableCommand {
                 }
                 request = object
             }
-            let translated = try ArgumentTranslator(spec: spec).request(from: globals.remaining)
-            request.merge(translated) { _, new in new }
-            body = request
+            body = try ArgumentTranslator(spec: spec).request(from: globals.remaining, base: request)
         } catch let error as ArgumentTranslator.UsageError {
             FileHandle.standardError.write(Data("lockstep \(spec.command): error: \(error.description)\n".utf8))
             throw ExitCode(252)
