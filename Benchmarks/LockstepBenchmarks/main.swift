@@ -1,1 +1,182 @@
-print("x")
+// lockstep-benchmarks: in-process figures for the secrets core on a realistic store.
+//
+//   swift run -c release lockstep-benchmarks [--secrets 10000] [--versions 5] [--reads 200000] [--data-dir DIR]
+//
+// Prints GetSecretValue ops/s and latency percentiles (single task, then 2 concurrent tasks), PutSecretValue
+// ops/s (each one a durable transaction: WAL + synchronous=FULL), ListSecrets page latency, and the store's size on
+// disk. A plain executable rather than a timed test: figures are for reading, not for pass/fail.
+import Foundation
+import LockstepCore
+import LockstepService
+import LockstepStore
+
+struct Options {
+    var secrets = 10_000
+    var versions = 5
+    var reads = 200_000
+    var pages = 500
+    var dataDirectory: URL?
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let argument = iterator.next() {
+            let value = iterator.next() ?? ""
+            switch argument {
+            case "--secrets": self.secrets = Int(value) ?? self.secrets
+            case "--versions": self.versions = Int(value) ?? self.versions
+            case "--reads": self.reads = Int(value) ?? self.reads
+            case "--pages": self.pages = Int(value) ?? self.pages
+            case "--data-dir": self.dataDirectory = URL(fileURLWithPath: value)
+            default:
+                print("usage: lockstep-benchmarks [--secrets N] [--versions N] [--reads N] [--pages N] [--data-dir DIR]")
+                exit(64)
+            }
+        }
+    }
+}
+
+/// Latency samples in nanoseconds.
+struct Samples {
+    var values: [UInt64] = []
+
+    mutating func time<T>(_ body: () async throws -> T) async rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = try await body()
+        self.values.append(DispatchTime.now().uptimeNanoseconds - start)
+        return result
+    }
+
+    func percentile(_ p: Double) -> Double {
+        let sorted = self.values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1_000
+    }
+}
+
+func format(_ value: Double, _ unit: String) -> String { String(format: "%10.1f %@", value, unit) }
+
+func row(_ name: String, _ figures: String...) {
+    print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + figures.joined(separator: "  "))
+}
+
+func directorySize(_ url: URL) -> Int {
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+    return files.reduce(0) { total, file in
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.appendingPathComponent(file).path)
+        return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
+    }
+}
+
+func runBenchmarks() async throws {
+    let options = Options(CommandLine.arguments)
+    let directory = options.dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("lockstep-bench-\(UUID().uuidString)")
+    let environment = try LockstepEnvironment.open(
+        .init(dataDirectory: directory, environment: [:]),
+        create: true
+    )
+    let manager = environment.manager
+    let context = environment.context
+    let value = String(repeating: "x", count: 200)  // a typical JSON credential document's size
+
+    print("Lockstep benchmarks: \(options.secrets) secrets x \(options.versions) versions, data directory \(directory.path)")
+    print("")
+
+    // Populate: CreateSecret, then PutSecretValue for the other versions. Every call is one durable transaction.
+    let existing = try await manager.listSecrets(ListSecretsRequest(MaxResults: 1), context: context).SecretList.count
+    var putSamples = Samples()
+    var createSamples = Samples()
+    if existing == 0 {
+        let started = Date()
+        for index in 0..<options.secrets {
+            let name = String(format: "bench/app-%05d/db", index)
+            _ = try await createSamples.time {
+                try await manager.createSecret(
+                    CreateSecretRequest(
+                        Name: name,
+                        ClientRequestToken: UUID().uuidString,
+                        Description: index % 10 == 0 ? "tenth secret" : nil,
+                        SecretString: Sensitive(value),
+                        Tags: [Tag(Key: "env", Value: index % 2 == 0 ? "prod" : "dev")]
+                    ),
+                    context: context
+                )
+            }
+            for _ in 1..<options.versions {
+                _ = try await putSamples.time {
+                    try await manager.putSecretValue(
+                        PutSecretValueRequest(SecretId: name, ClientRequestToken: UUID().uuidString, SecretString: Sensitive(value)),
+                        context: context
+                    )
+                }
+            }
+            if index % 1000 == 999 { print("  populated \(index + 1) secrets (\(Int(Date().timeIntervalSince(started))) s)") }
+        }
+        print("")
+    }
+
+    func throughput(_ samples: Samples) -> Double {
+        let total = samples.values.reduce(0, +)
+        return total == 0 ? 0 : Double(samples.values.count) / (Double(total) / 1e9)
+    }
+
+    print("operation".padding(toLength: 44, withPad: " ", startingAt: 0) + "       ops/s         p50          p99")
+    if !createSamples.values.isEmpty {
+        row("CreateSecret (durable, 1 task)", format(throughput(createSamples), ""), format(createSamples.percentile(0.5), "us"), format(createSamples.percentile(0.99), "us"))
+        row("PutSecretValue (durable, 1 task)", format(throughput(putSamples), ""), format(putSamples.percentile(0.5), "us"), format(putSamples.percentile(0.99), "us"))
+    }
+
+    // GetSecretValue: random secrets, AWSCURRENT. Warm up first (statement caches, master key cache, page cache).
+    let names = (0..<options.secrets).map { String(format: "bench/app-%05d/db", $0) }
+    for name in names.prefix(2_000) { _ = try await manager.getSecretValue(GetSecretValueRequest(SecretId: name), context: context) }
+    var hopSamples = Samples()
+    for _ in 0..<20_000 { _ = try await hopSamples.time { try await environment.store.read { _ in 0 } } }
+    row("store round trip (empty read transaction)", format(throughput(hopSamples), ""), format(hopSamples.percentile(0.5), "us"), format(hopSamples.percentile(0.99), "us"))
+    var getSamples = Samples()
+    let getStart = DispatchTime.now().uptimeNanoseconds
+    for _ in 0..<options.reads {
+        let name = names.randomElement()!
+        _ = try await getSamples.time { try await manager.getSecretValue(GetSecretValueRequest(SecretId: name), context: context) }
+    }
+    let getElapsed = Double(DispatchTime.now().uptimeNanoseconds - getStart) / 1e9
+    row("GetSecretValue (1 task)", format(Double(options.reads) / getElapsed, ""), format(getSamples.percentile(0.5), "us"), format(getSamples.percentile(0.99), "us"))
+
+    let concurrentStart = DispatchTime.now().uptimeNanoseconds
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<2 {
+            group.addTask {
+                for _ in 0..<(options.reads / 2) {
+                    _ = try await manager.getSecretValue(GetSecretValueRequest(SecretId: names.randomElement()!), context: context)
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let concurrentElapsed = Double(DispatchTime.now().uptimeNanoseconds - concurrentStart) / 1e9
+    row("GetSecretValue (2 tasks)", format(Double(options.reads) / concurrentElapsed, ""))
+
+    // ListSecrets: pages of 100 in several orders, and with a filter that matches half the secrets.
+    var pageSamples = Samples()
+    var filteredSamples = Samples()
+    var token: String?
+    for index in 0..<options.pages {
+        let page = try await pageSamples.time {
+            try await manager.listSecrets(ListSecretsRequest(MaxResults: 100, NextToken: token, SortBy: "name"), context: context)
+        }
+        token = index % 50 == 49 ? nil : page.NextToken
+    }
+    for _ in 0..<max(1, options.pages / 5) {
+        _ = try await filteredSamples.time {
+            try await manager.listSecrets(ListSecretsRequest(MaxResults: 100, Filters: [Filter(Key: "tag-value", Values: ["prod"])]), context: context)
+        }
+    }
+    row("ListSecrets page of 100", format(throughput(pageSamples), ""), format(pageSamples.percentile(0.5), "us"), format(pageSamples.percentile(0.99), "us"))
+    row("ListSecrets page of 100, tag filter", format(throughput(filteredSamples), ""), format(filteredSamples.percentile(0.5), "us"), format(filteredSamples.percentile(0.99), "us"))
+
+    try await environment.store.checkpoint()
+    let bytes = directorySize(directory)
+    print("")
+    print("store size on disk: \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB (\(bytes / max(1, options.secrets * options.versions)) bytes per version)")
+    if options.dataDirectory == nil { try? FileManager.default.removeItem(at: directory) }
+}
+
+try await runBenchmarks()

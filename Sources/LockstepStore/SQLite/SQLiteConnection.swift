@@ -3,9 +3,10 @@ import Foundation
 
 /// One `sqlite3*` handle and its prepared-statement cache.
 ///
-/// `@unchecked Sendable` is sound because every use happens on the owning ``SQLiteDatabase``'s serial queue for
-/// that connection (one thread at a time), the library runs in serialized mode (`SQLITE_OPEN_FULLMUTEX`), and the
-/// handle is closed exactly once, in `deinit`, after the queue has drained.
+/// `@unchecked Sendable` is sound because one thread at a time uses a connection: a lane connection only on its
+/// serial queue, an inline reader only while checked out of ``SQLiteDatabase``'s mutex-guarded free list. SQLite
+/// itself runs in serialized mode (`SQLITE_OPEN_FULLMUTEX`) besides, and the handle is closed exactly once, in
+/// `deinit`, when the database object goes away.
 final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]

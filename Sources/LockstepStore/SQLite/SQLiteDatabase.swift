@@ -2,15 +2,22 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// A SQLite database file opened for one process: a writer connection and a few reader connections, each on its
-/// own serial dispatch queue so that blocking `sqlite3_*` calls never run on the Swift concurrency pool.
+/// A SQLite database file opened for one process.
 ///
-/// WAL mode lets readers run beside the writer (and beside other processes such as the CLI); writes take the lock
-/// up front (`BEGIN IMMEDIATE`) and wait up to ``Configuration/busyTimeoutMilliseconds`` for another process.
+/// - Writes run on one writer connection on its own serial dispatch queue, never on the Swift concurrency pool:
+///   they take the lock up front (`BEGIN IMMEDIATE`), may wait up to ``Configuration/busyTimeoutMilliseconds`` for
+///   another process, and end in an fsync.
+/// - Reads in WAL mode never wait for a writer. They run on the caller's thread on an *inline* reader whose busy
+///   timeout is 0, so they cannot block on a lock: a read that meets one (WAL recovery, another process
+///   restarting the log) is retried on a queued reader lane with the full timeout, as is a read that finds every
+///   inline reader in use. Pages are memory-mapped, so a warm read is a few microseconds of CPU; a thread hop
+///   would cost more than the read itself.
 final class SQLiteDatabase: Sendable {
     struct Configuration: Sendable {
         var busyTimeoutMilliseconds: Int32 = 5_000
         var readerCount = 2
+        var inlineReaderCount = 4
+        var mmapBytes = 256 << 20
     }
 
     private struct Lane: Sendable {
@@ -21,6 +28,8 @@ final class SQLiteDatabase: Sendable {
     private let writer: Lane
     private let readers: [Lane]
     private let nextReader = AtomicCounter()
+    /// Free inline readers; one is checked out for the length of one read transaction.
+    private let inlineReaders: Mutex<[SQLiteConnection]>
 
     init(path: String, configuration: Configuration = .init(), migrate: (SQLiteConnection) throws -> Void) throws {
         let writer = try SQLiteConnection(path: path)
@@ -30,34 +39,52 @@ final class SQLiteDatabase: Sendable {
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = FULL;
             PRAGMA foreign_keys = ON;
+            PRAGMA mmap_size = \(configuration.mmapBytes);
             """
         )
         try migrate(writer)
         self.writer = Lane(connection: writer, queue: DispatchQueue(label: "lockstep.sqlite.writer"))
-        self.readers = try (0..<max(1, configuration.readerCount)).map { index in
+        func reader(busyTimeout: Int32) throws -> SQLiteConnection {
             let reader = try SQLiteConnection(path: path)
-            try reader.execute("PRAGMA busy_timeout = \(configuration.busyTimeoutMilliseconds); PRAGMA foreign_keys = ON; PRAGMA query_only = ON;")
-            return Lane(connection: reader, queue: DispatchQueue(label: "lockstep.sqlite.reader.\(index)"))
+            try reader.execute(
+                "PRAGMA busy_timeout = \(busyTimeout); PRAGMA foreign_keys = ON; PRAGMA query_only = ON; PRAGMA mmap_size = \(configuration.mmapBytes);"
+            )
+            return reader
         }
+        self.readers = try (0..<max(1, configuration.readerCount)).map { index in
+            Lane(connection: try reader(busyTimeout: configuration.busyTimeoutMilliseconds), queue: DispatchQueue(label: "lockstep.sqlite.reader.\(index)"))
+        }
+        self.inlineReaders = Mutex(try (0..<configuration.inlineReaderCount).map { _ in try reader(busyTimeout: 0) })
     }
 
-    /// Runs `body` in a read transaction (a consistent snapshot) on a reader connection.
+    /// Runs `body` in a read transaction (a consistent snapshot): inline when a reader is free and no lock is met,
+    /// else on a queued reader lane.
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
-        let lane = self.readers[self.nextReader.next() % self.readers.count]
-        return try await Self.run(on: lane) { connection in
-            try connection.execute("BEGIN DEFERRED")
-            defer { try? connection.execute("COMMIT") }
-            return try body(connection)
+        if let connection = self.inlineReaders.withLock({ $0.popLast() }) {
+            defer { self.inlineReaders.withLock { $0.append(connection) } }
+            do {
+                return try Self.readTransaction(on: connection, body)
+            } catch let error as SQLiteError where error.isBusy {
+                // Fall through to a lane that may wait.
+            }
         }
+        let lane = self.readers[self.nextReader.next() % self.readers.count]
+        return try await Self.run(on: lane) { try Self.readTransaction(on: $0, body) }
+    }
+
+    private static func readTransaction<T>(on connection: SQLiteConnection, _ body: (SQLiteConnection) throws -> T) throws -> T {
+        try connection.query("BEGIN DEFERRED")
+        defer { try? connection.query("COMMIT") }
+        return try body(connection)
     }
 
     /// Runs `body` in one write transaction; a throw rolls everything back.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await Self.run(on: self.writer) { connection in
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.query("BEGIN IMMEDIATE")
             do {
                 let result = try body(connection)
-                try connection.execute("COMMIT")
+                try connection.query("COMMIT")
                 return result
             } catch {
                 try? connection.execute("ROLLBACK")
