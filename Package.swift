@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "LockstepCoreTests", dependencies: ["LockstepCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LockstepCryptoTests",
-            dependencies: ["LockstepCrypto", "LockstepCore"],
+            dependencies: ["LockstepCrypto", "LockstepCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

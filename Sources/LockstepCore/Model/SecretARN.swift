@@ -61,8 +61,8 @@ public struct SecretARN: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "arn:\(self.partition):secretsmanager:\(self.region):\(self.account):secret:\(self.resource)" }
 
     private static func splitSuffix(_ resource: String) -> (name: String, suffix: Substring)? {
-        let utf8 = resource.utf8
-        guard utf8.count > suffixLength + 1 else { return nil }
+        // Count characters, not UTF-8 bytes: the index below steps back by characters.
+        guard resource.count > suffixLength + 1 else { return nil }
         let dash = resource.index(resource.endIndex, offsetBy: -(suffixLength + 1))
         guard resource[dash] == "-" else { return nil }
         let suffix = resource[resource.index(after: dash)...]
