@@ -20,9 +20,14 @@ public struct SealedValue: Sendable, Hashable {
 /// Envelope encryption (DESIGN.md §4): each value gets its own data key; the master key only wraps data keys.
 public struct Envelope: Sendable {
     public let provider: any KeyProvider
+    private let cache: DataKeyCache
 
-    public init(provider: any KeyProvider) {
+    /// - Parameters:
+    ///   - provider: the master key provider.
+    ///   - cachedDataKeys: how many unwrapped data keys to keep for repeated reads (0 disables the cache).
+    public init(provider: any KeyProvider, cachedDataKeys: Int = 4096) {
         self.provider = provider
+        self.cache = DataKeyCache(capacity: cachedDataKeys)
     }
 
     /// Seals `plaintext` under a fresh data key wrapped by master key `keyId`.
@@ -45,7 +50,13 @@ public struct Envelope: Sendable {
     /// Opens a sealed value; any tampering, or a context other than the one it was sealed with, gives
     /// `DecryptionFailure`.
     public func open(_ sealed: SealedValue, context: EncryptionContext, in source: any MasterKeySource) throws(SecretsManagerError) -> Data {
-        let dataKey = try self.provider.unwrapDataKey(sealed.wrappedDataKey, keyId: sealed.keyId, context: context, in: source)
+        let dataKey: SymmetricKey
+        if let cached = self.cache.key(wrapped: sealed.wrappedDataKey, keyId: sealed.keyId, context: context) {
+            dataKey = cached
+        } else {
+            dataKey = try self.provider.unwrapDataKey(sealed.wrappedDataKey, keyId: sealed.keyId, context: context, in: source)
+            self.cache.insert(dataKey, wrapped: sealed.wrappedDataKey, keyId: sealed.keyId, context: context)
+        }
         do {
             let box = try AES.GCM.SealedBox(combined: sealed.ciphertext)
             return try AES.GCM.open(box, using: dataKey, authenticating: context.authenticatedData)

@@ -9,6 +9,14 @@ extension SecretsManager {
         if let stage = request.VersionStage { try StagingLabel.validate(stage) }
         let today = DayResolution.truncate(self.now())
         let (response, touch) = try await self.store.read { tx in
+            // The common case (a name and a label) in one query; anything else, or a miss, takes the general path
+            // that also finds the right error.
+            if request.VersionId == nil, !request.SecretId.hasPrefix("arn:"),
+                let hit = try tx.labelledVersion(scope: context.scope, name: request.SecretId, label: request.VersionStage ?? StagingLabel.current),
+                hit.secret.deletedDate == nil
+            {
+                return try self.value(of: hit, today: today, in: tx)
+            }
             let secret = try self.resolve(request.SecretId, in: tx, context: context)
             return try self.value(of: secret, versionId: request.VersionId, stage: request.VersionStage, today: today, in: tx)
         }
@@ -55,21 +63,21 @@ extension SecretsManager {
             throw SecretsManagerError.versionNotFound(selectedId)
         }
         let value = try self.open(version, of: owner, in: tx)
-        var response = GetSecretValueResponse(
-            ARN: secret.arn,
-            Name: secret.name,
-            VersionId: version.versionId,
-            SecretBinary: nil,
-            SecretString: nil,
-            VersionStages: stages.labels(of: version.versionId),
-            CreatedDate: version.createdDate
-        )
-        switch value {
-        case .string(let string): response.SecretString = Sensitive(string)
-        case .binary(let data): response.SecretBinary = Sensitive(data)
-        }
+        let response = GetSecretValueResponse(value, of: secret, version: version, labels: stages.labels(of: version.versionId))
         let stale = secret.lastAccessedDate != today || version.lastAccessedDate != today
         return (response, stale ? AccessRecord(secretId: secret.id, ownerId: owner.id, versionId: version.versionId) : nil)
+    }
+
+    func value(of hit: LabelledVersion, today: Date, in tx: any SecretStoreTransaction) throws -> (GetSecretValueResponse, AccessRecord?) {
+        let value = try self.open(hit.version, boundTo: hit.ownerARN, in: tx)
+        let response = GetSecretValueResponse(
+            value,
+            of: hit.secret,
+            version: hit.version,
+            labels: hit.labels.sorted(by: StageMap.labelOrder)
+        )
+        let stale = hit.secret.lastAccessedDate != today || hit.version.lastAccessedDate != today
+        return (response, stale ? AccessRecord(secretId: hit.secret.id, ownerId: hit.version.secretId, versionId: hit.version.versionId) : nil)
     }
 
     func recordAccess(_ access: AccessRecord, today: Date, in tx: any SecretStoreTransaction) throws {
@@ -158,6 +166,24 @@ extension SecretsManager {
             changed.lastChangedDate = self.now()
             try tx.updateSecret(changed)
             return PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+        }
+    }
+}
+
+extension GetSecretValueResponse {
+    init(_ value: SecretValue, of secret: SecretRecord, version: VersionRecord, labels: [String]) {
+        self.init(
+            ARN: secret.arn,
+            Name: secret.name,
+            VersionId: version.versionId,
+            SecretBinary: nil,
+            SecretString: nil,
+            VersionStages: labels,
+            CreatedDate: version.createdDate
+        )
+        switch value {
+        case .string(let string): self.SecretString = Sensitive(string)
+        case .binary(let data): self.SecretBinary = Sensitive(data)
         }
     }
 }

@@ -95,7 +95,12 @@ public struct SecretsManager: Sendable {
 
     /// Decrypts a stored version of `owner` (the secret that holds the data).
     func open(_ version: VersionRecord, of owner: SecretRecord, in tx: any SecretStoreTransaction) throws -> SecretValue {
-        let context = EncryptionContext(secretARN: owner.arn, versionId: version.versionId)
+        try self.open(version, boundTo: owner.arn, in: tx)
+    }
+
+    /// Decrypts a stored version sealed with `arn` (the owner's ARN) as authenticated data.
+    func open(_ version: VersionRecord, boundTo arn: String, in tx: any SecretStoreTransaction) throws -> SecretValue {
+        let context = EncryptionContext(secretARN: arn, versionId: version.versionId)
         let sealed = SealedValue(keyId: version.kmsKeyId, wrappedDataKey: version.wrappedDataKey, ciphertext: version.ciphertext)
         let bytes = try self.envelope.open(sealed, context: context, in: tx)
         guard version.isString else { return .binary(bytes) }

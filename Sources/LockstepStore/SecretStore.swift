@@ -48,6 +48,9 @@ public protocol SecretStoreTransaction: MasterKeySource {
     func versions(secretId: Int64) throws -> [VersionRecord]
     func versionCount(secretId: Int64) throws -> Int
     func version(secretId: Int64, versionId: String) throws -> VersionRecord?
+    /// GetSecretValue's common case in one statement: the secret named `name` in `scope`, the version carrying
+    /// `label` (of the primary, for a replica), that version's labels, and the ARN its value is bound to.
+    func labelledVersion(scope: Scope, name: String, label: String) throws -> LabelledVersion?
     func insertVersion(_ record: VersionRecord) throws
     /// Replaces the sealed value of a version (re-wrapping under another master key).
     func updateVersionCiphertext(_ record: VersionRecord) throws

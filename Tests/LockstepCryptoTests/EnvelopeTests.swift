@@ -146,6 +146,17 @@ private let plaintext = Data(#"{"username":"admin","password":"p4ssw0rd-envelope
         expectError(.encryptionFailure) { try fixture.envelope.seal(plaintext, keyId: "no-such-key", context: context, in: fixture.source) }
     }
 
+    @Test func aCachedDataKeyIsNotUsedForAnotherContext() throws {
+        let fixture = KeyringFixture()
+        let keyId = try fixture.keyring.resolve(nil, in: fixture.source)
+        let sealed = try fixture.envelope.seal(plaintext, keyId: keyId, context: context, in: fixture.source)
+        // The first open caches the unwrapped data key.
+        #expect(try fixture.envelope.open(sealed, context: context, in: fixture.source) == plaintext)
+        let elsewhere = EncryptionContext(secretARN: context.secretARN, versionId: "EXAMPLE2-90ab-cdef-fedc-ba987EXAMPLE")
+        expectError(.decryptionFailure) { try fixture.envelope.open(sealed, context: elsewhere, in: fixture.source) }
+        #expect(try fixture.envelope.open(sealed, context: context, in: fixture.source) == plaintext)
+    }
+
     @Test func rewrapToAnotherKeyStillOpens() throws {
         let fixture = KeyringFixture()
         let keyA = try fixture.keyring.resolve(nil, in: fixture.source)

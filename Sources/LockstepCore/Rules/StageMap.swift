@@ -30,7 +30,7 @@ public struct StageMap: Sendable, Hashable {
     public func isLabelled(_ versionId: String) -> Bool { self.versionByLabel.values.contains(versionId) }
 
     /// AWS lists the well-known labels first.
-    static func labelOrder(_ a: String, _ b: String) -> Bool {
+    public static func labelOrder(_ a: String, _ b: String) -> Bool {
         let rank = { (label: String) -> Int in
             switch label {
             case StagingLabel.current: 0

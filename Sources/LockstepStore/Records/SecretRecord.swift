@@ -159,3 +159,20 @@ public struct ScanCursor: Sendable, Hashable, Codable {
         self.id = id
     }
 }
+
+/// A secret with one of its versions, as GetSecretValue needs them.
+public struct LabelledVersion: Sendable, Hashable {
+    public var secret: SecretRecord
+    public var version: VersionRecord
+    /// Every label on ``version``.
+    public var labels: [String]
+    /// The ARN of the secret that holds the data: the secret's own, or its primary's for a replica.
+    public var ownerARN: String
+
+    public init(secret: SecretRecord, version: VersionRecord, labels: [String], ownerARN: String) {
+        self.secret = secret
+        self.version = version
+        self.labels = labels
+        self.ownerARN = ownerARN
+    }
+}

@@ -4,16 +4,17 @@ import Foundation
 /// One `sqlite3*` handle and its prepared-statement cache.
 ///
 /// `@unchecked Sendable` is sound because one thread at a time uses a connection: a lane connection only on its
-/// serial queue, an inline reader only while checked out of ``SQLiteDatabase``'s mutex-guarded free list. SQLite
-/// itself runs in serialized mode (`SQLITE_OPEN_FULLMUTEX`) besides, and the handle is closed exactly once, in
-/// `deinit`, when the database object goes away.
+/// serial queue, an inline reader only while checked out of ``SQLiteDatabase``'s mutex-guarded free list. That
+/// discipline is why connections open in multi-thread mode (`SQLITE_OPEN_NOMUTEX`: no per-call mutex on the
+/// connection, which would otherwise be taken on every `sqlite3_column_*` call). The handle is closed exactly once,
+/// in `deinit`, when the database object goes away.
 final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
 
     init(path: String, readOnly: Bool = false) throws {
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_FULLMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database"

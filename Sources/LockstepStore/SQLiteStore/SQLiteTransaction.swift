@@ -11,6 +11,10 @@ struct SQLiteTransaction: SecretStoreTransaction {
         rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref
         """
 
+    /// The secret columns, qualified with the alias `s`.
+    private static let qualifiedSecretColumns = secretColumns.split(separator: ",").map { "s.\($0.trimmingCharacters(in: .whitespaces))" }
+        .joined(separator: ", ")
+
     private static func secret(_ row: SQLiteRow) -> SecretRecord {
         SecretRecord(
             id: row.int64(0),
@@ -209,6 +213,36 @@ struct SQLiteTransaction: SecretStoreTransaction {
             result.append(Self.version($0))
         }
         return result
+    }
+
+    func labelledVersion(scope: Scope, name: String, label: String) throws -> LabelledVersion? {
+        try self.connection.first(
+            """
+            SELECT \(Self.qualifiedSecretColumns), v.secret_id, v.version_id, v.id, v.created_date, v.last_accessed_date, v.kms_key_id, \
+            v.wrapped_key, v.ciphertext, v.is_string, o.arn, \
+            (SELECT group_concat(x.label, char(31)) FROM stages x WHERE x.secret_id = v.secret_id AND x.version_id = v.version_id)
+            FROM secrets s
+            JOIN secrets o ON o.id = coalesce(s.primary_id, s.id)
+            JOIN stages st ON st.secret_id = o.id AND st.label = ?
+            JOIN versions v ON v.secret_id = st.secret_id AND v.version_id = st.version_id
+            WHERE s.account = ? AND s.region = ? AND s.name = ?
+            """,
+            [.text(label), .text(scope.account), .text(scope.region), .text(name)]
+        ) { row in
+            let version = VersionRecord(
+                secretId: row.int64(22),
+                versionId: row.text(23),
+                sequence: row.int64(24),
+                createdDate: row.date(25),
+                lastAccessedDate: row.optionalDate(26),
+                kmsKeyId: row.text(27),
+                wrappedDataKey: row.blob(28),
+                ciphertext: row.blob(29),
+                isString: row.bool(30)
+            )
+            let labels = row.text(32).split(separator: "\u{1F}").map(String.init)
+            return LabelledVersion(secret: Self.secret(row), version: version, labels: labels, ownerARN: row.text(31))
+        }
     }
 
     func versionCount(secretId: Int64) throws -> Int {
