@@ -75,7 +75,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepStoreTests",
-            dependencies: ["LockstepStore", "LockstepCore"],
+            dependencies: ["LockstepStore", "LockstepCore", "CSQLite"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

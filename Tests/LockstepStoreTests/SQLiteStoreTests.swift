@@ -1,0 +1,166 @@
+import Foundation
+import LockstepCore
+import Testing
+
+@testable import LockstepStore
+
+/// The SQLite store through its contract, plus the guarantees the schema itself gives.
+@Suite struct SQLiteStoreTests {
+    let path: String
+
+    init() {
+        self.path = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString).db").path
+    }
+
+    func secret(_ name: String, scope: Scope = Scope(account: "111122223333", region: "us-east-1")) -> SecretRecord {
+        SecretRecord(
+            scope: scope,
+            name: name,
+            arn: "arn:aws:secretsmanager:\(scope.region):\(scope.account):secret:\(name)-abcdef",
+            kmsKeyId: "key",
+            createdDate: Date(timeIntervalSince1970: 1_700_000_000),
+            lastChangedDate: Date(timeIntervalSince1970: 1_700_000_000)
+        )
+    }
+
+    func version(_ id: String, of secretId: Int64) -> VersionRecord {
+        VersionRecord(
+            secretId: secretId,
+            versionId: id,
+            createdDate: Date(),
+            kmsKeyId: "key",
+            wrappedDataKey: Data([1, 2, 3]),
+            ciphertext: Data([4, 5, 6]),
+            isString: true
+        )
+    }
+
+    /// A raw connection to the same file, as another process would have.
+    func raw() throws -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: self.path)
+        try connection.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+        return connection
+    }
+
+    @Test func durabilitySettingsAndMigrations() async throws {
+        let store = try SQLiteSecretStore(path: self.path)
+        let connection = try self.raw()
+        #expect(try connection.first("PRAGMA journal_mode") { $0.text(0) } == "wal")
+        #expect(try connection.first("PRAGMA user_version") { $0.int64(0) } == Int64(Migrations.steps.count))
+        // Opening again (a second process, a restart) migrates nothing and keeps the data.
+        let id = try await store.write { tx in try tx.insertSecret(self.secret("kept")) }
+        let again = try SQLiteSecretStore(path: self.path)
+        #expect(try await again.read { tx in try tx.secret(id: id)?.name } == "kept")
+        #expect(try await again.integrityCheck() == "ok")
+    }
+
+    @Test func aFailedWriteLeavesNothingBehind() async throws {
+        let store = try SQLiteSecretStore(path: self.path)
+        struct Abort: Error {}
+        await #expect(throws: Abort.self) {
+            try await store.write { tx in
+                let id = try tx.insertSecret(self.secret("half"))
+                try tx.insertVersion(self.version("v1", of: id))
+                throw Abort()
+            }
+        }
+        let scope = Scope(account: "111122223333", region: "us-east-1")
+        #expect(try await store.read { tx in try tx.secret(scope: scope, name: "half") } == nil)
+    }
+
+    @Test func theSchemaKeepsALabelOnOneVersionAndLabelledVersionsInPlace() async throws {
+        let store = try SQLiteSecretStore(path: self.path)
+        let id = try await store.write { tx in
+            let id = try tx.insertSecret(self.secret("s"))
+            try tx.insertVersion(self.version("v1", of: id))
+            try tx.insertVersion(self.version("v2", of: id))
+            try tx.replaceStages(secretId: id, with: StageMap(["AWSCURRENT": "v1"]))
+            return id
+        }
+        let connection = try self.raw()
+        let duplicate = #expect(throws: SQLiteError.self) {
+            try connection.query("INSERT INTO stages (secret_id, label, version_id) VALUES (?, 'AWSCURRENT', 'v2')", [.integer(id)])
+        }
+        #expect(duplicate?.isConstraint == true)
+        let labelledDelete = #expect(throws: SQLiteError.self) {
+            try connection.query("DELETE FROM versions WHERE secret_id = ? AND version_id = 'v1'", [.integer(id)])
+        }
+        #expect(labelledDelete?.isConstraint == true)
+        // An unlabelled version can go; deleting the secret takes everything with it.
+        try connection.query("DELETE FROM versions WHERE secret_id = ? AND version_id = 'v2'", [.integer(id)])
+        try await store.write { tx in try tx.deleteSecret(id: id) }
+        #expect(try connection.first("SELECT count(*) FROM versions") { $0.int64(0) } == 0)
+        #expect(try connection.first("SELECT count(*) FROM stages") { $0.int64(0) } == 0)
+    }
+
+    @Test func twoStoresOnOneFileSerializeTheirWrites() async throws {
+        let first = try SQLiteSecretStore(path: self.path)
+        let second = try SQLiteSecretStore(path: self.path)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in [first, second].enumerated() {
+                group.addTask {
+                    for n in 0..<50 {
+                        _ = try await store.write { tx in try tx.insertSecret(self.secret("p\(index)-\(n)")) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let scope = Scope(account: "111122223333", region: "us-east-1")
+        let all = try await first.read { tx in
+            try tx.scanSecrets(scope: scope, sortBy: .name, ascending: true, after: nil, includePlannedDeletion: true, limit: 1000)
+        }
+        #expect(all.count == 100)
+        // The other store sees the first one's writes at once.
+        #expect(try await second.read { tx in try tx.secret(scope: scope, name: "p0-49") } != nil)
+    }
+
+    @Test func keysetScanPagesWithoutGapsOrRepeats() async throws {
+        let store = try SQLiteSecretStore(path: self.path)
+        let scope = Scope(account: "111122223333", region: "us-east-1")
+        try await store.write { tx in
+            for n in 0..<30 {
+                var record = self.secret(String(format: "n%02d", 29 - n))
+                // Equal sort values must still page cleanly (ties broken by row id).
+                record.createdDate = Date(timeIntervalSince1970: Double(1_700_000_000 + n / 3))
+                _ = try tx.insertSecret(record)
+            }
+        }
+        for sortBy in SecretSortKey.allCases {
+            for ascending in [true, false] {
+                var seen: [String] = []
+                var cursor: ScanCursor?
+                while true {
+                    let page = try await store.read { [cursor] tx in
+                        let page = try tx.scanSecrets(scope: scope, sortBy: sortBy, ascending: ascending, after: cursor, includePlannedDeletion: false, limit: 7)
+                        return (page.map(\.name), page.last.map { tx.cursor(of: $0, sortBy: sortBy) })
+                    }
+                    seen += page.0
+                    guard let next = page.1, page.0.count == 7 else { break }
+                    cursor = next
+                }
+                #expect(seen.count == 30, "\(sortBy) ascending=\(ascending)")
+                #expect(Set(seen).count == 30, "\(sortBy) ascending=\(ascending)")
+            }
+        }
+    }
+
+    @Test func labelledVersionFindsTheValueOfAReplicasPrimary() async throws {
+        let store = try SQLiteSecretStore(path: self.path)
+        let eu = Scope(account: "111122223333", region: "eu-west-1")
+        try await store.write { tx in
+            let id = try tx.insertSecret(self.secret("shared"))
+            try tx.insertVersion(self.version("v1", of: id))
+            try tx.replaceStages(secretId: id, with: StageMap(["AWSCURRENT": "v1", "BLUE": "v1"]))
+            var replica = self.secret("shared", scope: eu)
+            replica.primaryId = id
+            _ = try tx.insertSecret(replica)
+        }
+        let hit = try await store.read { tx in try tx.labelledVersion(scope: eu, name: "shared", label: "AWSCURRENT") }
+        #expect(hit?.version.versionId == "v1")
+        #expect(hit?.secret.scope == eu)
+        #expect(hit?.ownerARN.contains("us-east-1") == true)
+        #expect(Set(hit?.labels ?? []) == ["AWSCURRENT", "BLUE"])
+        #expect(try await store.read { tx in try tx.labelledVersion(scope: eu, name: "shared", label: "GREEN") } == nil)
+    }
+}
