@@ -127,7 +127,13 @@ func runBenchmarks() async throws {
 
     // GetSecretValue: random secrets, AWSCURRENT. Warm up first (statement caches, master key cache, page cache).
     let names = (0..<options.secrets).map { String(format: "bench/app-%05d/db", $0) }
-    for name in names.prefix(2_000) { _ = try await manager.getSecretValue(GetSecretValueRequest(SecretId: name), context: context) }
+    // The first read of a secret each day also records LastAccessedDate (a durable write): measure that apart,
+    // then the steady state.
+    var firstReadSamples = Samples()
+    for name in names {
+        _ = try await firstReadSamples.time { try await manager.getSecretValue(GetSecretValueRequest(SecretId: name), context: context) }
+    }
+    row("GetSecretValue, first read of the day", format(throughput(firstReadSamples), ""), format(firstReadSamples.percentile(0.5), "us"), format(firstReadSamples.percentile(0.99), "us"))
     var hopSamples = Samples()
     for _ in 0..<20_000 { _ = try await hopSamples.time { try await environment.store.read { _ in 0 } } }
     row("store round trip (empty read transaction)", format(throughput(hopSamples), ""), format(hopSamples.percentile(0.5), "us"), format(hopSamples.percentile(0.99), "us"))

@@ -25,7 +25,7 @@ public struct Envelope: Sendable {
     /// - Parameters:
     ///   - provider: the master key provider.
     ///   - cachedDataKeys: how many unwrapped data keys to keep for repeated reads (0 disables the cache).
-    public init(provider: any KeyProvider, cachedDataKeys: Int = 4096) {
+    public init(provider: any KeyProvider, cachedDataKeys: Int = 16_384) {
         self.provider = provider
         self.cache = DataKeyCache(capacity: cachedDataKeys)
     }
