@@ -42,6 +42,8 @@ struct OperationGlobals {
     var accountId: String?
     var output = OutputFormatter()
     var cliInputJSON: String?
+    var endpointURL: String?
+    var profile: String?
     var help = false
     /// What is left: the operation's own options.
     var remaining: [String] = []
@@ -71,6 +73,8 @@ struct OperationGlobals {
                 }
                 self.output.format = format
             case "--cli-input-json": self.cliInputJSON = try next(argument)
+            case "--endpoint-url": self.endpointURL = try next(argument)
+            case "--profile": self.profile = try next(argument)
             case "--help", "-h": self.help = true
             default: self.remaining.append(argument)
             }

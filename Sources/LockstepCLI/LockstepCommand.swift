@@ -13,7 +13,7 @@ public struct LockstepCommand: AsyncParsableCommand {
               lockstep get-secret-value --secret-id db/app --query SecretString --output text
             The data directory is --data-dir, else $LOCKSTEP_DATA_DIR, else ~/.local/share/lockstep.
             """,
-        subcommands: [InitCommand.self, KmsCommand.self] + operationCommands
+        subcommands: [InitCommand.self, ServeCommand.self, IAMCommand.self, KmsCommand.self] + operationCommands
     )
 
     public init() {}
@@ -32,6 +32,10 @@ struct InitCommand: AsyncParsableCommand {
         let configuration = self.store.configuration()
         let environment = try LockstepEnvironment.open(configuration, create: true)
         try await environment.ensureDefaultKey()
+        let keys = AccessKeys(manager: environment.manager)
+        if try await keys.isEmpty() {
+            print(AdministratorKey.banner(try await keys.create(userName: "admin", account: configuration.account)))
+        }
         let rootSource =
             configuration.environment["LOCKSTEP_ROOT_KEY"].map { _ in "$LOCKSTEP_ROOT_KEY" }
             ?? configuration.dataDirectory.appendingPathComponent("root.key").path

@@ -67,27 +67,59 @@ struct OperationCommand<Name: OperationName>: AsyncParsableCommand {
             throw ExitCode(252)
         }
 
-        let environment: LockstepEnvironment
         do {
-            environment = try LockstepEnvironment.open(globals.configuration, create: true)
-        } catch {
-            FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
-            throw ExitCode(255)
-        }
-        do {
-            let response = try await environment.dispatcher.invoke(
-                spec.operation,
-                body: try JSONEncoder().encode(JSONValue.object(body)),
-                context: environment.context
-            )
+            let request = try JSONEncoder().encode(JSONValue.object(body))
+            let response = try await Self.send(spec.operation, request, globals: globals)
             let rendered = try globals.output.render(try JSONDecoder().decode(JSONValue.self, from: response))
             if !rendered.isEmpty { print(rendered) }
+        } catch let error as ArgumentTranslator.UsageError {
+            FileHandle.standardError.write(Data("lockstep \(spec.command): error: \(error.description)\n".utf8))
+            throw ExitCode(252)
+        } catch let error as RemoteError {
+            FileHandle.standardError.write(
+                Data("\nAn error occurred (\(error.code)) when calling the \(spec.operation) operation: \(error.message)\n".utf8)
+            )
+            throw ExitCode(254)
         } catch let error as SecretsManagerError {
             FileHandle.standardError.write(
                 Data("\nAn error occurred (\(error.code)) when calling the \(spec.operation) operation: \(error.message)\n".utf8)
             )
             throw ExitCode(254)
         }
+    }
+}
+
+/// An error answered by a remote server: its AWS code and message as sent.
+struct RemoteError: Error {
+    var code: String
+    var message: String
+}
+
+extension OperationCommand {
+    /// Runs the operation in process on the data directory, or against `--endpoint-url` (`AWS_ENDPOINT_URL`).
+    static func send(_ operation: String, _ body: Data, globals: OperationGlobals) async throws -> Data {
+        let environment = ProcessInfo.processInfo.environment
+        if let endpoint = globals.endpointURL ?? environment["AWS_ENDPOINT_URL_SECRETS_MANAGER"] ?? environment["AWS_ENDPOINT_URL"] {
+            guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https" else {
+                throw ArgumentTranslator.UsageError(description: "Bad value for --endpoint-url: \(endpoint)")
+            }
+            let client = try RemoteClient(endpoint: url, profile: globals.profile, region: globals.region, environment: environment)
+            let (status, response) = try await client.invoke(operation, body: body)
+            guard status == 200 else {
+                let shape = try? JSONDecoder().decode([String: String].self, from: response)
+                let code = shape?["__type"].map { String($0.split(separator: "#").last ?? Substring($0)) } ?? "HTTP\(status)"
+                throw RemoteError(code: code, message: shape?["message"] ?? shape?["Message"] ?? "HTTP status \(status)")
+            }
+            return response
+        }
+        let local: LockstepEnvironment
+        do {
+            local = try LockstepEnvironment.open(globals.configuration, create: true)
+        } catch {
+            FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
+            throw ExitCode(255)
+        }
+        return try await local.dispatcher.invoke(operation, body: body, context: local.context)
     }
 }
 

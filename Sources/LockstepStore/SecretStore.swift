@@ -58,4 +58,11 @@ public protocol SecretStoreTransaction: MasterKeySource {
     func deleteVersions(secretId: Int64, versionIds: [String]) throws
     func stages(secretId: Int64) throws -> StageMap
     func replaceStages(secretId: Int64, with stages: StageMap) throws
+
+    // Access keys
+    func accessKey(id: String) throws -> AccessKeyRecord?
+    func accessKeys() throws -> [AccessKeyRecord]
+    func insertAccessKey(_ record: AccessKeyRecord) throws
+    /// Deletes a key; false when there was none.
+    func deleteAccessKey(id: String) throws -> Bool
 }

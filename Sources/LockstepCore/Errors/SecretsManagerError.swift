@@ -23,6 +23,10 @@ public struct SecretsManagerError: Error, Sendable, Hashable, CustomStringConver
             case accessDenied = "AccessDeniedException"
             case serialization = "SerializationException"
             case unknownOperation = "UnknownOperationException"
+            case missingAuthenticationToken = "MissingAuthenticationTokenException"
+            case incompleteSignature = "IncompleteSignatureException"
+            case unrecognizedClient = "UnrecognizedClientException"
+            case invalidSignature = "InvalidSignatureException"
         }
 
         private let backing: Backing
@@ -48,6 +52,10 @@ public struct SecretsManagerError: Error, Sendable, Hashable, CustomStringConver
         public static let accessDenied = Code(.accessDenied)
         public static let serialization = Code(.serialization)
         public static let unknownOperation = Code(.unknownOperation)
+        public static let missingAuthenticationToken = Code(.missingAuthenticationToken)
+        public static let incompleteSignature = Code(.incompleteSignature)
+        public static let unrecognizedClient = Code(.unrecognizedClient)
+        public static let invalidSignature = Code(.invalidSignature)
     }
 
     /// The AWS exception name.

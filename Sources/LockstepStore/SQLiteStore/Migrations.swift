@@ -83,7 +83,21 @@ enum Migrations {
             alias TEXT PRIMARY KEY,
             key_id TEXT NOT NULL REFERENCES kms_keys(key_id) ON DELETE CASCADE
         ) STRICT;
+        """,
+        // 2: access keys for SigV4 (the secret sealed like a secret value).
         """
+        CREATE TABLE access_keys (
+            access_key_id TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            created_date REAL NOT NULL,
+            status TEXT NOT NULL,
+            kms_key_id TEXT NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX access_keys_by_user ON access_keys(account, user_name);
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.

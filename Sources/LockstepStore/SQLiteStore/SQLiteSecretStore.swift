@@ -30,6 +30,11 @@ public final class SQLiteSecretStore: SecretStore {
         try await self.database.write { try body(SQLiteTransaction(connection: $0)) }
     }
 
+    /// True when the database answers a query (the health check).
+    public func isReachable() async -> Bool {
+        (try? await self.database.read { connection in try connection.first("SELECT 1") { $0.int64(0) } }) == 1
+    }
+
     /// `PRAGMA integrity_check`: "ok" when the file is sound.
     public func integrityCheck() async throws -> String {
         try await self.database.withWriter { connection in

@@ -308,6 +308,50 @@ struct SQLiteTransaction: SecretStoreTransaction {
         }
     }
 
+    // MARK: Access keys
+
+    private static let accessKeyColumns = "access_key_id, account, user_name, created_date, status, kms_key_id, wrapped_key, ciphertext"
+
+    private static func accessKey(_ row: SQLiteRow) -> AccessKeyRecord {
+        AccessKeyRecord(
+            accessKeyId: row.text(0),
+            account: row.text(1),
+            userName: row.text(2),
+            createdDate: row.date(3),
+            status: row.text(4),
+            kmsKeyId: row.text(5),
+            wrappedDataKey: row.blob(6),
+            ciphertext: row.blob(7)
+        )
+    }
+
+    func accessKey(id: String) throws -> AccessKeyRecord? {
+        try self.connection.first("SELECT \(Self.accessKeyColumns) FROM access_keys WHERE access_key_id = ?", [.text(id)], Self.accessKey)
+    }
+
+    func accessKeys() throws -> [AccessKeyRecord] {
+        var result: [AccessKeyRecord] = []
+        try self.connection.query("SELECT \(Self.accessKeyColumns) FROM access_keys ORDER BY account, user_name, created_date") {
+            result.append(Self.accessKey($0))
+        }
+        return result
+    }
+
+    func insertAccessKey(_ r: AccessKeyRecord) throws {
+        try self.connection.query(
+            "INSERT INTO access_keys (\(Self.accessKeyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(r.accessKeyId), .text(r.account), .text(r.userName), .date(r.createdDate), .text(r.status), .text(r.kmsKeyId),
+                .blob(r.wrappedDataKey), .blob(r.ciphertext),
+            ]
+        )
+    }
+
+    func deleteAccessKey(id: String) throws -> Bool {
+        try self.connection.query("DELETE FROM access_keys WHERE access_key_id = ?", [.text(id)])
+        return self.connection.changes > 0
+    }
+
     // MARK: Master keys
 
     func masterKey(id: String) throws -> MasterKeyRecord? {

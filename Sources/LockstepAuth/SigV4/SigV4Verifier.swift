@@ -1,0 +1,173 @@
+public import Foundation
+public import LockstepCore
+import Crypto
+
+/// A parsed `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header.
+public struct SigV4Authorization: Sendable, Hashable {
+    public var accessKeyId: String
+    public var scope: CredentialScope
+    /// Lower-case, sorted as sent.
+    public var signedHeaders: [String]
+    public var signature: Data
+    /// `X-Amz-Date` as sent, `yyyyMMdd'T'HHmmss'Z'`.
+    public var amzDate: String
+    public var date: Date
+    /// `X-Amz-Security-Token`, if the request carried one.
+    public var securityToken: String?
+}
+
+/// Verifies AWS Signature Version 4 on incoming requests, with AWS's error codes and messages.
+///
+/// Verification is two steps so that the caller can look the access key up (I/O) in between:
+/// ``parse(_:now:)`` checks the header's form, the scope and the clock; ``verify(_:of:secret:generation:)``
+/// recomputes the signature and compares it in constant time.
+public struct SigV4Verifier: Sendable {
+    public static let algorithm = "AWS4-HMAC-SHA256"
+    /// How far `X-Amz-Date` may be from the server's clock.
+    public static let allowedSkew: TimeInterval = 300
+
+    public let service: String
+    private let cache = SigningKeyCache()
+
+    public init(service: String = "secretsmanager") {
+        self.service = service
+    }
+
+    /// Checks the form of the `Authorization` header, the credential scope and the request date.
+    public func parse(_ request: SignableRequest, now: Date) throws(SecretsManagerError) -> SigV4Authorization {
+        guard let header = request.header("authorization"), !header.isEmpty else {
+            throw SecretsManagerError(.missingAuthenticationToken, "Missing Authentication Token")
+        }
+        guard header.hasPrefix(Self.algorithm + " ") else {
+            throw SecretsManagerError(.incompleteSignature, "Authorization header requires the \(Self.algorithm) algorithm.")
+        }
+        var fields: [String: String] = [:]
+        for part in header.dropFirst(Self.algorithm.count + 1).split(separator: ",") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            fields[String(pair[0])] = String(pair[1])
+        }
+        let missing = ["Credential", "SignedHeaders", "Signature"].filter { fields[$0] == nil }
+        guard missing.isEmpty else {
+            let text = missing.map { "Authorization header requires '\($0)' parameter." }.joined(separator: " ")
+            throw SecretsManagerError(.incompleteSignature, "\(text) Authorization=\(header.prefix(64))")
+        }
+        let credential = fields["Credential"]!.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard credential.count == 5, !credential[0].isEmpty, credential[4] == "aws4_request" else {
+            throw SecretsManagerError(
+                .incompleteSignature,
+                "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term."
+            )
+        }
+        let scope = CredentialScope(date: credential[1], region: credential[2], service: credential[3])
+        guard scope.service == self.service else {
+            throw SecretsManagerError(.invalidSignature, "Credential should be scoped to correct service: '\(self.service)'.")
+        }
+        guard let signature = Hex.decode(fields["Signature"]!), signature.count == 32 else {
+            throw SecretsManagerError(.incompleteSignature, "The Signature parameter must be 64 hexadecimal characters.")
+        }
+        let signedHeaders = fields["SignedHeaders"]!.split(separator: ";").map { $0.lowercased() }
+        guard signedHeaders.contains("host") else {
+            throw SecretsManagerError(.incompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
+        }
+        guard let amzDate = request.header("x-amz-date") else {
+            throw SecretsManagerError(.incompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        }
+        guard let date = Self.parseDate(amzDate), amzDate.hasPrefix(scope.date) else {
+            throw SecretsManagerError(.incompleteSignature, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(scope.date)' != '\(amzDate.prefix(8))'.")
+        }
+        if date < now.addingTimeInterval(-Self.allowedSkew) {
+            throw SecretsManagerError(
+                .invalidSignature,
+                "Signature expired: \(amzDate) is now earlier than \(Self.format(now.addingTimeInterval(-Self.allowedSkew))) (\(Self.format(now)) - 5 min.)"
+            )
+        }
+        if date > now.addingTimeInterval(Self.allowedSkew) {
+            throw SecretsManagerError(
+                .invalidSignature,
+                "Signature not yet current: \(amzDate) is still later than \(Self.format(now.addingTimeInterval(Self.allowedSkew))) (\(Self.format(now)) + 5 min.)"
+            )
+        }
+        return SigV4Authorization(
+            accessKeyId: credential[0],
+            scope: scope,
+            signedHeaders: signedHeaders,
+            signature: signature,
+            amzDate: amzDate,
+            date: date,
+            securityToken: request.header("x-amz-security-token")
+        )
+    }
+
+    /// Recomputes the signature with the access key's secret and compares it in constant time.
+    ///
+    /// - Parameters:
+    ///   - authorization: what ``parse(_:now:)`` returned.
+    ///   - request: the request, with the body exactly as received.
+    ///   - secret: the secret access key (asked for only when the derived key isn't cached).
+    ///   - generation: changes when the key's secret could have changed (its creation time), so a re-created key
+    ///     never meets a stale cached signing key.
+    public func verify(
+        _ authorization: SigV4Authorization,
+        of request: SignableRequest,
+        secret: () throws -> String,
+        generation: String
+    ) throws -> Void {
+        let key = try self.cache.key(
+            for: .init(accessKeyId: authorization.accessKeyId, generation: generation, scope: authorization.scope)
+        ) { SigningKey.derive(secret: try secret(), scope: authorization.scope) }
+        let expected = SigningKey.signature(Self.stringToSign(request, authorization: authorization), key: key)
+        guard Self.constantTimeEqual(expected, authorization.signature) else {
+            throw SecretsManagerError(
+                .invalidSignature,
+                "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+            )
+        }
+    }
+
+    static func stringToSign(_ request: SignableRequest, authorization: SigV4Authorization) -> String {
+        let canonical = Canonical.request(request, signedHeaders: authorization.signedHeaders, payloadHash: Hex.sha256(request.body))
+        return [Self.algorithm, authorization.amzDate, authorization.scope.description, Hex.sha256(Data(canonical.utf8))]
+            .joined(separator: "\n")
+    }
+
+    /// Compares all bytes whatever the first difference.
+    static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+
+    static func parseDate(_ string: String) -> Date? {
+        let digits = Array(string.utf8)
+        guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digits[index]) else { return nil }
+                value = value * 10 + Int(digits[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
+            let minute = number(11..<13), let second = number(13..<15)
+        else { return nil }
+        var components = DateComponents()
+        components.timeZone = TimeZone(identifier: "UTC")
+        (components.year, components.month, components.day) = (year, month, day)
+        (components.hour, components.minute, components.second) = (hour, minute, second)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = calendar.date(from: components), format(date) == string else { return nil }
+        return date
+    }
+
+    /// `yyyyMMdd'T'HHmmss'Z'` in UTC.
+    public static func format(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+}

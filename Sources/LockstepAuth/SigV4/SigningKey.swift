@@ -1,0 +1,99 @@
+public import Crypto
+public import Foundation
+import Synchronization
+
+/// The credential scope of a signature: `DATE/REGION/SERVICE/aws4_request`.
+public struct CredentialScope: Sendable, Hashable, CustomStringConvertible {
+    /// `yyyyMMdd`.
+    public var date: String
+    public var region: String
+    public var service: String
+
+    public init(date: String, region: String, service: String) {
+        self.date = date
+        self.region = region
+        self.service = service
+    }
+
+    public var description: String { "\(self.date)/\(self.region)/\(self.service)/aws4_request" }
+}
+
+/// SigV4's derived signing key: four chained HMACs of the secret access key over the scope.
+public enum SigningKey {
+    /// Derives the key for `secret` and `scope`.
+    public static func derive(secret: String, scope: CredentialScope) -> SymmetricKey {
+        func hmac(_ key: SymmetricKey, _ message: String) -> SymmetricKey {
+            SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)))
+        }
+        let date = hmac(SymmetricKey(data: Data("AWS4\(secret)".utf8)), scope.date)
+        let region = hmac(date, scope.region)
+        let service = hmac(region, scope.service)
+        return hmac(service, "aws4_request")
+    }
+
+    /// The hex signature of `stringToSign`.
+    static func signature(_ stringToSign: String, key: SymmetricKey) -> Data {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+    }
+}
+
+/// Derived signing keys by access key, a generation tag (the key's creation time) and scope; deriving costs four
+/// HMACs, a lookup one hash. Bounded: cleared when full (keys are per day, so churn is low).
+final class SigningKeyCache: Sendable {
+    struct Entry: Hashable {
+        var accessKeyId: String
+        var generation: String
+        var scope: CredentialScope
+    }
+
+    private let keys = Mutex<[Entry: SymmetricKey]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 4096) { self.capacity = capacity }
+
+    func key(for entry: Entry, derive: () throws -> SymmetricKey) rethrows -> SymmetricKey {
+        if let key = self.keys.withLock({ $0[entry] }) { return key }
+        let key = try derive()
+        self.keys.withLock { keys in
+            if keys.count >= self.capacity { keys.removeAll(keepingCapacity: true) }
+            keys[entry] = key
+        }
+        return key
+    }
+}
+
+enum Hex {
+    static func encode(_ data: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        for byte in data {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func decode(_ string: String) -> Data? {
+        guard string.utf8.count % 2 == 0 else { return nil }
+        var data = Data(capacity: string.utf8.count / 2)
+        var high: UInt8?
+        for byte in string.utf8 {
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let h = high {
+                data.append(h << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return data
+    }
+
+    static func sha256(_ data: Data) -> String { encode(SHA256.hash(data: data)) }
+}

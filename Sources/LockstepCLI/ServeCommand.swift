@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LockstepCore
+import LockstepServer
+import LockstepService
+import Logging
+
+/// `lockstep serve`: the AWS Secrets Manager API on HTTP(S).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the AWS Secrets Manager API (JSON 1.1, SigV4) over HTTP.",
+        discussion: """
+            Point any AWS SDK or the aws CLI at it with --endpoint-url http://127.0.0.1:8088.
+            On an empty data directory an administrator access key is created and printed once.
+            """
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = "\(ServerConfiguration.defaultHost):\(ServerConfiguration.defaultPort)"
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "PEM certificate chain for TLS.") var tlsCert: String?
+    @Option(help: "PEM private key for TLS.") var tlsKey: String?
+
+    @Flag(help: "Development mode: accept any well-formed signature from any access key as the administrator.")
+    var dev = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard ServerConfiguration.parseListen(self.listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
+        guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: self.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "lockstep")
+        let configuration = self.store.configuration()
+        let environment = try LockstepEnvironment.open(configuration, create: true)
+        try await environment.ensureDefaultKey()
+        let keys = AccessKeys(manager: environment.manager)
+        if try await keys.isEmpty() {
+            let key = try await keys.create(userName: "admin", account: configuration.account)
+            writeLine(AdministratorKey.banner(key))
+        }
+        if self.dev {
+            logger.warning("DEVELOPMENT MODE: any well-formed signature from any access key is accepted as the administrator. Never use this for real secrets.")
+            FileHandle.standardError.write(Data("\n*** lockstep serve --dev: SIGNATURES ARE NOT CHECKED. Development only. ***\n\n".utf8))
+        }
+        let (host, port) = ServerConfiguration.parseListen(self.listen)!
+        let tls = self.tlsCert.map { ServerConfiguration.TLS(certificatePath: $0, privateKeyPath: self.tlsKey!) }
+        let scheme = tls == nil ? "http" : "https"
+        let app = try LockstepServer.buildApplication(
+            environment: environment,
+            configuration: ServerConfiguration(host: host, port: port, tls: tls),
+            authentication: self.dev ? .development(account: configuration.account) : .sigV4,
+            logger: logger
+        ) { boundPort in
+            writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (data directory \(configuration.dataDirectory.path))")
+        }
+        try await app.runService()
+    }
+}
+
+enum AdministratorKey {
+    static func banner(_ key: AccessKeys.CreatedKey) -> String {
+        """
+        Created an administrator access key for account \(key.Account) (shown only now; store it safely):
+          AWS_ACCESS_KEY_ID=\(key.AccessKeyId)
+          AWS_SECRET_ACCESS_KEY=\(key.SecretAccessKey.value)
+        """
+    }
+}
+
+/// Writes a line to stdout at once (unbuffered), so a process reading our output sees it when it matters.
+func writeLine(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,117 @@
+public import Foundation
+public import LockstepAuth
+import LockstepCore
+public import LockstepService
+import Logging
+
+/// The AWS JSON 1.1 protocol over the service: authenticate, dispatch on `X-Amz-Target`, answer in AWS's shape.
+///
+/// Independent of the HTTP framework so tests can drive it directly; ``LockstepServer`` adapts Hummingbird to it.
+public struct APIHandler: Sendable {
+    /// How requests are authenticated.
+    public enum Authentication: Sendable {
+        /// Verify SigV4 against the access keys in the store.
+        case sigV4
+        /// Development only: any well-formed, current signature from any access key acts as `account`'s
+        /// administrator. Never for a shared deployment.
+        case development(account: String)
+    }
+
+    /// A response before it meets HTTP.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: Data
+        /// The operation (or "-" when the request never got that far) and the error code, for metrics and logs.
+        public var operation: String
+        public var errorCode: String?
+        public var principal: String?
+    }
+
+    public static let contentType = "application/x-amz-json-1.1"
+    public static let targetPrefix = "secretsmanager."
+
+    public let dispatcher: OperationDispatcher
+    public let accessKeys: AccessKeys
+    public let authentication: Authentication
+    public let verifier = SigV4Verifier(service: "secretsmanager")
+    public let now: @Sendable () -> Date
+
+    public init(dispatcher: OperationDispatcher, accessKeys: AccessKeys, authentication: Authentication, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.dispatcher = dispatcher
+        self.accessKeys = accessKeys
+        self.authentication = authentication
+        self.now = now
+    }
+
+    /// Handles one `POST /` request.
+    public func handle(_ request: SignableRequest) async -> Answer {
+        let target = request.header("x-amz-target") ?? ""
+        let operation = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : "-"
+        let principal: Principal
+        let region: String
+        do {
+            (principal, region) = try await self.authenticate(request)
+        } catch {
+            return Self.failure(error, operation: operation, principal: nil)
+        }
+        guard target.hasPrefix(Self.targetPrefix) else {
+            let error = SecretsManagerError(.unknownOperation, target.isEmpty ? "Missing X-Amz-Target header." : "Unknown target \(target).")
+            return Self.failure(error, operation: operation, principal: principal.arn)
+        }
+        do {
+            let body = try await self.dispatcher.invoke(
+                operation,
+                body: request.body,
+                context: RequestContext(account: principal.account, region: region)
+            )
+            return Answer(status: 200, body: body, operation: operation, errorCode: nil, principal: principal.arn)
+        } catch {
+            return Self.failure(error, operation: operation, principal: principal.arn)
+        }
+    }
+
+    /// Checks the signature before anything else reads the request; nothing unauthenticated reaches the service.
+    func authenticate(_ request: SignableRequest) async throws(SecretsManagerError) -> (Principal, String) {
+        let authorization = try self.verifier.parse(request, now: self.now())
+        if case .development(let account) = self.authentication {
+            return (Principal(account: account, userName: "dev-admin", accessKeyId: authorization.accessKeyId), authorization.scope.region)
+        }
+        let credential: AccessKeys.Credential?
+        do {
+            credential = try await self.accessKeys.credential(for: authorization.accessKeyId)
+        } catch {
+            throw SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+        }
+        guard let credential else {
+            throw SecretsManagerError(.unrecognizedClient, "The security token included in the request is invalid.")
+        }
+        do {
+            try self.verifier.verify(
+                authorization,
+                of: request,
+                secret: { credential.secretAccessKey.value },
+                generation: credential.generation
+            )
+        } catch let error as SecretsManagerError {
+            throw error
+        } catch {
+            throw SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+        }
+        return (credential.principal, authorization.scope.region)
+    }
+
+    /// AWS's error shape: `{"__type": "...", "message": "..."}`, HTTP 400 for client errors, 500 for ours.
+    static func failure(_ error: any Error, operation: String, principal: String?) -> Answer {
+        let aws = (error as? SecretsManagerError) ?? SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+        let status = aws.code == .internalServiceError ? 500 : 400
+        return Answer(status: status, body: errorBody(aws), operation: operation, errorCode: aws.code.rawValue, principal: principal)
+    }
+
+    static func errorBody(_ error: SecretsManagerError) -> Data {
+        struct Shape: Encodable {
+            var __type: String
+            var message: String
+        }
+        return (try? JSONEncoder().encode(Shape(__type: error.code.rawValue, message: error.message))) ?? Data()
+    }
+}

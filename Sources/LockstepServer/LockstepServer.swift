@@ -1,0 +1,154 @@
+import Foundation
+import HTTPTypes
+public import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import LockstepAuth
+import LockstepCore
+public import LockstepService
+import LockstepStore
+public import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// `lockstep serve`: the AWS Secrets Manager API over HTTP on Hummingbird.
+///
+/// Routes: `POST /` (AWS JSON 1.1, SigV4), `GET /health` (store reachable), `GET /metrics` (Prometheus).
+public enum LockstepServer {
+    /// Builds the application for an opened data directory.
+    ///
+    /// - Parameters:
+    ///   - environment: the opened data directory.
+    ///   - configuration: address, TLS, limits.
+    ///   - authentication: SigV4 against stored keys, or development mode.
+    ///   - logger: the server's logger (a request id is added per request).
+    ///   - onListening: called with the bound port once the server listens (port 0 picks a free one).
+    public static func buildApplication(
+        environment: LockstepEnvironment,
+        configuration: ServerConfiguration,
+        authentication: APIHandler.Authentication,
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        ServerMetrics.shared.bootstrap()
+        let handler = APIHandler(
+            dispatcher: environment.dispatcher,
+            accessKeys: AccessKeys(manager: environment.manager),
+            authentication: authentication
+        )
+        let router = Router(context: BasicRequestContext.self)
+        let maximumBodySize = configuration.maximumBodySize
+        router.post("/") { request, context -> Response in
+            try await Self.respond(to: request, context: context, handler: handler, maximumBodySize: maximumBodySize, logger: logger)
+        }
+        let store = environment.store
+        router.get("/health") { _, _ -> Response in
+            let healthy = await store.isReachable()
+            return Self.json(status: healthy ? .ok : .serviceUnavailable, Data(#"{"status":"\#(healthy ? "ok" : "unavailable")"}"#.utf8))
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(string: ServerMetrics.shared.render()))
+            )
+        }
+        var server: HTTPServerBuilder = .http1()
+        if let tls = configuration.tls {
+            let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+            server = try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key)))
+        }
+        return Application(
+            router: router,
+            server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lockstep"),
+            services: [StoreShutdown(store: environment.store, logger: logger)],
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+
+    static let requestIdField = HTTPField.Name("x-amzn-RequestId")!
+
+    static func respond(
+        to request: Request,
+        context: BasicRequestContext,
+        handler: APIHandler,
+        maximumBodySize: Int,
+        logger: Logger
+    ) async throws -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let requestId = UUID().uuidString.lowercased()
+        var logger = logger
+        logger[metadataKey: "request-id"] = .string(requestId)
+        let answer: APIHandler.Answer
+        do {
+            let buffer = try await request.body.collect(upTo: maximumBodySize)
+            answer = await handler.handle(Self.signable(request, body: Data(buffer.readableBytesView)))
+        } catch {
+            answer = APIHandler.failure(
+                SecretsManagerErrorFactory.bodyTooLarge(maximumBodySize),
+                operation: "-",
+                principal: nil
+            )
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        ServerMetrics.shared.record(operation: answer.operation, errorCode: answer.errorCode, nanoseconds: elapsed)
+        logger.info(
+            "request",
+            metadata: [
+                "operation": .string(answer.operation),
+                "status": .stringConvertible(answer.status),
+                "error": .string(answer.errorCode ?? "-"),
+                "principal": .string(answer.principal ?? "-"),
+                "micros": .stringConvertible(elapsed / 1_000),
+            ]
+        )
+        var response = Self.json(status: HTTPResponse.Status(code: answer.status), answer.body)
+        response.headers[Self.requestIdField] = requestId
+        return response
+    }
+
+    static func json(status: HTTPResponse.Status, _ body: Data) -> Response {
+        Response(status: status, headers: [.contentType: APIHandler.contentType], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The request as SigV4 sees it. HTTP/1's `Host` travels as the authority in swift-http-types.
+    static func signable(_ request: Request, body: Data) -> SignableRequest {
+        var headers: [(name: String, value: String)] = []
+        if let authority = request.head.authority { headers.append((name: "host", value: authority)) }
+        for field in request.headers { headers.append((name: field.name.canonicalName, value: field.value)) }
+        return SignableRequest(
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: request.uri.query ?? "",
+            headers: headers,
+            body: body
+        )
+    }
+}
+
+enum SecretsManagerErrorFactory {
+    static func bodyTooLarge(_ limit: Int) -> LockstepCore.SecretsManagerError {
+        LockstepCore.SecretsManagerError(.serialization, "The request body is larger than \(limit) bytes.")
+    }
+}
+
+/// Checkpoints the store when the server stops (after in-flight requests have finished: services stop in reverse
+/// order, the HTTP server first).
+struct StoreShutdown: Service {
+    let store: SQLiteSecretStore
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        do {
+            try await self.store.checkpoint()
+            self.logger.info("store closed cleanly")
+        } catch {
+            self.logger.error("store checkpoint failed", metadata: ["error": .string(String(describing: error))])
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CoreMetrics
+import Foundation
+import Metrics
+import Prometheus
+import Synchronization
+
+/// Prometheus metrics of the API: requests by operation and error code, and a latency histogram.
+///
+/// `MetricsSystem` can be bootstrapped once per process; the registry is shared by every server in it (tests run
+/// several).
+public final class ServerMetrics: Sendable {
+    public static let shared = ServerMetrics()
+
+    let registry = PrometheusCollectorRegistry()
+    private let bootstrapped = Mutex(false)
+
+    private init() {}
+
+    /// Makes swift-metrics report to ``registry`` (once).
+    public func bootstrap() {
+        self.bootstrapped.withLock { done in
+            guard !done else { return }
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: self.registry))
+            done = true
+        }
+    }
+
+    func record(operation: String, errorCode: String?, nanoseconds: UInt64) {
+        Counter(label: "lockstep_requests_total", dimensions: [("operation", operation), ("code", errorCode ?? "OK")]).increment()
+        Metrics.Timer(label: "lockstep_request_duration_seconds", dimensions: [("operation", operation)]).recordNanoseconds(Int64(nanoseconds))
+    }
+
+    /// The Prometheus text exposition.
+    func render() -> String {
+        var buffer: [UInt8] = []
+        self.registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
