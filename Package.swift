@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "lockstep", targets: ["lockstep"]),
         .executable(name: "lockstep-benchmarks", targets: ["LockstepBenchmarks"]),
+        .executable(name: "lockstep-bare-route", targets: ["LockstepBareRoute"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -101,8 +102,18 @@ let package = Package(
         ),
         .executableTarget(
             name: "LockstepBenchmarks",
-            dependencies: ["LockstepCore", "LockstepService", "LockstepStore"],
+            dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepServer"],
             path: "Benchmarks/LockstepBenchmarks",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "LockstepBareRoute",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/BareRoute",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LockstepCoreTests", dependencies: ["LockstepCore"], swiftSettings: swiftSettings),

@@ -6,7 +6,9 @@
 // ops/s (each one a durable transaction: WAL + synchronous=FULL), ListSecrets page latency, and the store's size on
 // disk. A plain executable rather than a timed test: figures are for reading, not for pass/fail.
 import Foundation
+import LockstepAuth
 import LockstepCore
+import LockstepServer
 import LockstepService
 import LockstepStore
 
@@ -159,6 +161,30 @@ func runBenchmarks() async throws {
     }
     let concurrentElapsed = Double(DispatchTime.now().uptimeNanoseconds - concurrentStart) / 1e9
     row("GetSecretValue (2 tasks)", format(Double(options.reads) / concurrentElapsed, ""))
+
+    // The HTTP request path without HTTP: SigV4 verification, access key lookup, JSON decode, GetSecretValue, JSON
+    // encode, as APIHandler does them for every POST /.
+    let keys = AccessKeys(manager: manager)
+    let key = try await keys.create(userName: "bench-\(UUID().uuidString.prefix(8))", account: environment.configuration.account)
+    let handler = APIHandler(dispatcher: environment.dispatcher, accessKeys: keys, authentication: .sigV4)
+    var signed = SignableRequest(
+        method: "POST",
+        path: "/",
+        headers: [
+            (name: "host", value: "127.0.0.1:8088"),
+            (name: "content-type", value: APIHandler.contentType),
+            (name: "x-amz-target", value: "secretsmanager.GetSecretValue"),
+        ],
+        body: Data(#"{"SecretId":"\#(names[0])"}"#.utf8)
+    )
+    SigV4Signer(accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey.value, region: environment.configuration.region).sign(&signed)
+    let request = signed
+    var handlerSamples = Samples()
+    for _ in 0..<(options.reads / 4) {
+        let answer = await handlerSamples.time { await handler.handle(request) }
+        precondition(answer.status == 200)
+    }
+    row("GetSecretValue via APIHandler (SigV4, JSON)", format(throughput(handlerSamples), ""), format(handlerSamples.percentile(0.5), "us"), format(handlerSamples.percentile(0.99), "us"))
 
     // ListSecrets: pages of 100 in several orders, and with a filter that matches half the secrets.
     var pageSamples = Samples()

@@ -3,6 +3,7 @@ public import LockstepAuth
 public import LockstepCore
 import LockstepCrypto
 import LockstepStore
+import Synchronization
 
 /// IAM-style access keys for SigV4: create, import, list, delete, and look up for verification.
 ///
@@ -10,9 +11,15 @@ import LockstepStore
 /// the user's ARN and the key id) and shown exactly once, when created.
 public struct AccessKeys: Sendable {
     public let manager: SecretsManager
+    private let cache: CredentialCache
 
-    public init(manager: SecretsManager) {
+    /// - Parameters:
+    ///   - manager: the service whose store and envelope keep the keys.
+    ///   - cacheLifetime: how long a looked-up credential is reused. A key deleted by another process (the CLI)
+    ///     stops working within this time, as IAM's own changes take a moment to propagate; 0 looks up every time.
+    public init(manager: SecretsManager, cacheLifetime: TimeInterval = 2) {
         self.manager = manager
+        self.cache = CredentialCache(lifetime: cacheLifetime)
     }
 
     /// The answer to create-access-key: the only time the secret is shown.
@@ -101,10 +108,19 @@ public struct AccessKeys: Sendable {
         guard try await self.manager.store.write({ tx in try tx.deleteAccessKey(id: accessKeyId) }) else {
             throw SecretsManagerError(.resourceNotFound, "The access key \(accessKeyId) doesn't exist.")
         }
+        self.cache.remove(accessKeyId)
     }
 
     /// The credential of an active key, or nil when the key doesn't exist (or is inactive).
     public func credential(for accessKeyId: String) async throws -> Credential? {
+        let now = self.manager.now()
+        if let cached = self.cache.credential(for: accessKeyId, now: now) { return cached }
+        let credential = try await self.lookUp(accessKeyId)
+        if let credential { self.cache.insert(credential, now: now) }
+        return credential
+    }
+
+    private func lookUp(_ accessKeyId: String) async throws -> Credential? {
         let manager = self.manager
         return try await manager.store.read { tx in
             guard let record = try tx.accessKey(id: accessKeyId), record.status == "Active" else { return nil }
@@ -122,5 +138,38 @@ public struct AccessKeys: Sendable {
     /// True when no access key exists yet (a new data directory).
     public func isEmpty() async throws -> Bool {
         try await self.manager.store.read { tx in try tx.accessKeys().isEmpty }
+    }
+}
+
+/// Credentials looked up recently, each reused for a short lifetime. Bounded: cleared when full.
+final class CredentialCache: Sendable {
+    private struct Entry {
+        var credential: AccessKeys.Credential
+        var expires: Date
+    }
+
+    private let lifetime: TimeInterval
+    private let entries = Mutex<[String: Entry]>([:])
+
+    init(lifetime: TimeInterval) { self.lifetime = lifetime }
+
+    func credential(for accessKeyId: String, now: Date) -> AccessKeys.Credential? {
+        guard self.lifetime > 0 else { return nil }
+        return self.entries.withLock { entries in
+            guard let entry = entries[accessKeyId], entry.expires > now else { return nil }
+            return entry.credential
+        }
+    }
+
+    func insert(_ credential: AccessKeys.Credential, now: Date) {
+        guard self.lifetime > 0 else { return }
+        self.entries.withLock { entries in
+            if entries.count >= 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[credential.principal.accessKeyId] = Entry(credential: credential, expires: now.addingTimeInterval(self.lifetime))
+        }
+    }
+
+    func remove(_ accessKeyId: String) {
+        _ = self.entries.withLock { $0.removeValue(forKey: accessKeyId) }
     }
 }

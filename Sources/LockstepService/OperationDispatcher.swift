@@ -65,21 +65,24 @@ public struct OperationDispatcher: Sendable {
         }
     }
 
-    /// The encoder for responses.
-    public static var encoder: JSONEncoder {
+    /// The encoder for responses (made once: JSONEncoder is thread-safe once configured).
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .secondsSince1970
-        encoder.outputFormatting = [.sortedKeys]
         return encoder
-    }
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
 
     /// Decodes a request; wrong JSON or wrong types become AWS's SerializationException / validation errors. The
     /// message names the member, never its value.
     static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
         do {
-            return try decoder.decode(type, from: body)
+            return try Self.decoder.decode(type, from: body)
         } catch DecodingError.keyNotFound(let key, _) {
             throw SecretsManagerError.missingParameter(key.stringValue)
         } catch DecodingError.valueNotFound(_, let context) {

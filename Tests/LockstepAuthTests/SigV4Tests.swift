@@ -120,6 +120,22 @@ import Testing
         }
     }
 
+    @Test func dateFormattingMatchesFoundationAcrossCenturiesAndLeapDays() throws {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime]
+        var generator = SystemRandomNumberGenerator()
+        let samples = [0, 951_782_400, 951_868_799, 4_107_542_400, 1_709_164_800] + (0..<500).map { _ in Int.random(in: 0...4_102_444_800, using: &generator) }
+        for seconds in samples {
+            let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+            let expected = iso.string(from: date).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+            #expect(SigV4Verifier.format(date) == expected)
+            #expect(SigV4Verifier.parseDate(expected) == date)
+        }
+        #expect(SigV4Verifier.parseDate("20230229T000000Z") == nil)
+        #expect(SigV4Verifier.parseDate("20240229T000000Z") != nil)
+        #expect(SigV4Verifier.parseDate("2024-02-29T00:00:00Z") == nil)
+    }
+
     @Test func canonicalEncodingFollowsRFC3986() {
         #expect(Canonical.encode("a b/c~d_e.f-g*") == "a%20b%2Fc~d_e.f-g%2A")
         #expect(Canonical.uri("/a b/%2F") == "/a%20b/%252F")

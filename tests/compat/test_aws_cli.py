@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import time
 
 from conftest import LOCKSTEP
 
@@ -88,6 +89,8 @@ def test_access_keys_can_be_managed_and_imported(server, tmp_path, name):
     assert "AKIAIMPORTEDKEY00001" in listed and "imported-secret" not in listed
     subprocess.run([LOCKSTEP, "iam", "delete-access-key", "--data-dir", data, "--access-key-id", "AKIAIMPORTEDKEY00001"],
                    check=True, capture_output=True)
+    # A running server reuses a looked-up key for up to 2 seconds (like IAM, deletion takes a moment to propagate).
+    time.sleep(2.5)
     try:
         sm.describe_secret(SecretId=name)
         raise AssertionError("a deleted key still works")

@@ -41,18 +41,15 @@ public struct SigV4Verifier: Sendable {
         guard header.hasPrefix(Self.algorithm + " ") else {
             throw SecretsManagerError(.incompleteSignature, "Authorization header requires the \(Self.algorithm) algorithm.")
         }
-        var fields: [String: String] = [:]
-        for part in header.dropFirst(Self.algorithm.count + 1).split(separator: ",") {
-            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            fields[String(pair[0])] = String(pair[1])
-        }
+        let fields = Self.fields(of: header.utf8.dropFirst(Self.algorithm.utf8.count + 1))
         let missing = ["Credential", "SignedHeaders", "Signature"].filter { fields[$0] == nil }
         guard missing.isEmpty else {
             let text = missing.map { "Authorization header requires '\($0)' parameter." }.joined(separator: " ")
             throw SecretsManagerError(.incompleteSignature, "\(text) Authorization=\(header.prefix(64))")
         }
-        let credential = fields["Credential"]!.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let credential = fields["Credential"]!.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         guard credential.count == 5, !credential[0].isEmpty, credential[4] == "aws4_request" else {
             throw SecretsManagerError(
                 .incompleteSignature,
@@ -66,7 +63,9 @@ public struct SigV4Verifier: Sendable {
         guard let signature = Hex.decode(fields["Signature"]!), signature.count == 32 else {
             throw SecretsManagerError(.incompleteSignature, "The Signature parameter must be 64 hexadecimal characters.")
         }
-        let signedHeaders = fields["SignedHeaders"]!.split(separator: ";").map { $0.lowercased() }
+        let signedHeaders = fields["SignedHeaders"]!.utf8.split(separator: UInt8(ascii: ";")).map {
+            String(decoding: $0.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
+        }
         guard signedHeaders.contains("host") else {
             throw SecretsManagerError(.incompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }
@@ -97,6 +96,19 @@ public struct SigV4Verifier: Sendable {
             date: date,
             securityToken: request.header("x-amz-security-token")
         )
+    }
+
+    /// `Credential=..., SignedHeaders=..., Signature=...` → fields, working on bytes (this runs on every request).
+    static func fields(of parameters: Substring.UTF8View) -> [String: String] {
+        var fields: [String: String] = [:]
+        for part in parameters.split(separator: UInt8(ascii: ",")) {
+            var part = part[...]
+            while part.first == UInt8(ascii: " ") { part = part.dropFirst() }
+            while part.last == UInt8(ascii: " ") { part = part.dropLast() }
+            guard let equals = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            fields[String(decoding: part[..<equals], as: UTF8.self)] = String(decoding: part[part.index(after: equals)...], as: UTF8.self)
+        }
+        return fields
     }
 
     /// Recomputes the signature with the access key's secret and compares it in constant time.
@@ -139,6 +151,7 @@ public struct SigV4Verifier: Sendable {
         return difference == 0
     }
 
+    /// Parses `yyyyMMdd'T'HHmmss'Z'` (UTC) with integer arithmetic: this runs on every request.
     static func parseDate(_ string: String) -> Date? {
         let digits = Array(string.utf8)
         guard digits.count == 16, digits[8] == UInt8(ascii: "T"), digits[15] == UInt8(ascii: "Z") else { return nil }
@@ -151,23 +164,48 @@ public struct SigV4Verifier: Sendable {
             return value
         }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
-            let minute = number(11..<13), let second = number(13..<15)
+            let minute = number(11..<13), let second = number(13..<15),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
-        var components = DateComponents()
-        components.timeZone = TimeZone(identifier: "UTC")
-        (components.year, components.month, components.day) = (year, month, day)
-        (components.hour, components.minute, components.second) = (hour, minute, second)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let date = calendar.date(from: components), format(date) == string else { return nil }
-        return date
+        let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
+        guard CivilDate.civil(fromDays: days) == (year, month, day) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + hour * 3_600 + minute * 60 + second))
     }
 
     /// `yyyyMMdd'T'HHmmss'Z'` in UTC.
     public static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let (year, month, day) = CivilDate.civil(fromDays: days)
+        let time = seconds - days * 86_400
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(time / 3_600, 2) + pad(time % 3_600 / 60, 2) + pad(time % 60, 2) + "Z"
+    }
+}
+
+/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil), without Foundation's Calendar.
+enum CivilDate {
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civil(fromDays days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -21,12 +21,17 @@ public struct SignableRequest: Sendable {
 
     /// The values of a header (case-insensitive), in order.
     public func values(of name: String) -> [String] {
-        let lowered = name.lowercased()
-        return self.headers.filter { $0.name.lowercased() == lowered }.map(\.value)
+        self.headers.filter { Self.sameName($0.name, name) }.map(\.value)
     }
 
     /// The first value of a header.
-    public func header(_ name: String) -> String? { self.values(of: name).first }
+    public func header(_ name: String) -> String? { self.headers.first { Self.sameName($0.name, name) }?.value }
+
+    /// ASCII case-insensitive comparison without allocating.
+    static func sameName(_ a: String, _ b: String) -> Bool {
+        func lower(_ c: UInt8) -> UInt8 { c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") ? c + 32 : c }
+        return a.utf8.count == b.utf8.count && zip(a.utf8, b.utf8).allSatisfy { lower($0) == lower($1) }
+    }
 }
 
 /// SigV4's canonical forms (shared by the signer and the verifier, so they can't disagree).
@@ -53,7 +58,7 @@ enum Canonical {
 
     /// The canonical URI of a non-S3 service: the path as sent, encoded once more (botocore does the same).
     static func uri(_ path: String) -> String {
-        let path = path.isEmpty ? "/" : path
+        if path.isEmpty || path == "/" { return "/" }
         return encode(path, keepSlash: true)
     }
 
@@ -72,14 +77,38 @@ enum Canonical {
     /// `name:value` lines of the signed headers: values of a repeated header joined by `,`, whitespace trimmed
     /// and runs of spaces collapsed.
     static func headers(_ request: SignableRequest, signed: [String]) -> String {
-        signed.map { name in
-            let value = request.values(of: name).map(trim).joined(separator: ",")
-            return "\(name):\(value)\n"
-        }.joined()
+        var result = ""
+        for name in signed {
+            result += name
+            result += ":"
+            var first = true
+            for header in request.headers where SignableRequest.sameName(header.name, name) {
+                if !first { result += "," }
+                result += trim(header.value)
+                first = false
+            }
+            result += "\n"
+        }
+        return result
     }
 
+    /// Trims spaces and tabs and collapses inner runs to one space (works on bytes: it runs for every signed header).
     static func trim(_ value: String) -> String {
-        value.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        let space = UInt8(ascii: " ")
+        let bytes = Array(value.utf8)
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var pendingSpace = false
+        for byte in bytes {
+            if byte == space || byte == UInt8(ascii: "\t") {
+                pendingSpace = !result.isEmpty
+            } else {
+                if pendingSpace { result.append(space) }
+                pendingSpace = false
+                result.append(byte)
+            }
+        }
+        return result == bytes ? value : String(decoding: result, as: UTF8.self)
     }
 
     static func request(_ request: SignableRequest, signedHeaders: [String], payloadHash: String) -> String {
