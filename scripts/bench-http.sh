@@ -46,16 +46,18 @@ wait_port "$bport"
 
 run() { # name url key secret connections
     python3 Benchmarks/http/presign.py "$2" "$3" "$4" bench/db "$work/request.lua"
-    out=$(wrk -t 2 -c "$5" -d "${duration}s" --latency -s "$work/request.lua" "$2/" 2>&1)
+    threads=$(( $5 < 2 ? 1 : 2 ))
+    out=$(wrk -t "$threads" -c "$5" -d "${duration}s" --latency -s "$work/request.lua" "$2/" 2>&1)
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1=="50%" {print $2}' <<<"$out")
     p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-    printf '%-22s %5s %14s %10s %10s\n' "$1" "$5" "$rps" "$p50" "$p99"
+    errors=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+    printf '%-22s %5s %14s %10s %10s %8s\n' "$1" "$5" "$rps" "$p50" "$p99" "${errors:-0}"
     echo "$1 $5 $rps" >>"$work/results"
 }
 
 echo "GetSecretValue over HTTP, ${duration}s per run, wrk -t 2, response body ~${size} bytes"
-printf '%-22s %5s %14s %10s %10s\n' target conns requests/s p50 p99
+printf '%-22s %5s %14s %10s %10s %8s\n' target conns requests/s p50 p99 non-200
 for c in 1 16 64; do
     run lockstep "http://127.0.0.1:$lport" "$key" "$secret" "$c"
     run moto_server "http://127.0.0.1:$mport" testing testing "$c"

@@ -75,9 +75,10 @@ struct ServeCommand: AsyncParsableCommand {
 enum AdministratorKey {
     static func banner(_ key: AccessKeys.CreatedKey) -> String {
         """
-        Created an administrator access key for account \(key.Account) (shown only now; store it safely):
-          AWS_ACCESS_KEY_ID=\(key.AccessKeyId)
-          AWS_SECRET_ACCESS_KEY=\(key.SecretAccessKey.value)
+        Created an administrator access key for account \(key.Account). It is shown only now: store it safely.
+        Paste these lines into a shell to use it with the aws CLI or any AWS SDK:
+          export AWS_ACCESS_KEY_ID=\(key.AccessKeyId)
+          export AWS_SECRET_ACCESS_KEY=\(key.SecretAccessKey.value)
         """
     }
 }
