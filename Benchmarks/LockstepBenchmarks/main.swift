@@ -123,8 +123,18 @@ func runBenchmarks() async throws {
 
     print("operation".padding(toLength: 44, withPad: " ", startingAt: 0) + "       ops/s         p50          p99")
     if !createSamples.values.isEmpty {
-        row("CreateSecret (durable, 1 task)", format(throughput(createSamples), ""), format(createSamples.percentile(0.5), "us"), format(createSamples.percentile(0.99), "us"))
-        row("PutSecretValue (durable, 1 task)", format(throughput(putSamples), ""), format(putSamples.percentile(0.5), "us"), format(putSamples.percentile(0.99), "us"))
+        row(
+            "CreateSecret (durable, 1 task)",
+            format(throughput(createSamples), ""),
+            format(createSamples.percentile(0.5), "us"),
+            format(createSamples.percentile(0.99), "us")
+        )
+        row(
+            "PutSecretValue (durable, 1 task)",
+            format(throughput(putSamples), ""),
+            format(putSamples.percentile(0.5), "us"),
+            format(putSamples.percentile(0.99), "us")
+        )
     }
 
     // GetSecretValue: random secrets, AWSCURRENT. Warm up first (statement caches, master key cache, page cache).
@@ -135,10 +145,20 @@ func runBenchmarks() async throws {
     for name in names {
         _ = try await firstReadSamples.time { try await manager.getSecretValue(GetSecretValueRequest(SecretId: name), context: context) }
     }
-    row("GetSecretValue, first read of the day", format(throughput(firstReadSamples), ""), format(firstReadSamples.percentile(0.5), "us"), format(firstReadSamples.percentile(0.99), "us"))
+    row(
+        "GetSecretValue, first read of the day",
+        format(throughput(firstReadSamples), ""),
+        format(firstReadSamples.percentile(0.5), "us"),
+        format(firstReadSamples.percentile(0.99), "us")
+    )
     var hopSamples = Samples()
     for _ in 0..<20_000 { _ = try await hopSamples.time { try await environment.store.read { _ in 0 } } }
-    row("store round trip (empty read transaction)", format(throughput(hopSamples), ""), format(hopSamples.percentile(0.5), "us"), format(hopSamples.percentile(0.99), "us"))
+    row(
+        "store round trip (empty read transaction)",
+        format(throughput(hopSamples), ""),
+        format(hopSamples.percentile(0.5), "us"),
+        format(hopSamples.percentile(0.99), "us")
+    )
     var getSamples = Samples()
     let getStart = DispatchTime.now().uptimeNanoseconds
     for _ in 0..<options.reads {
@@ -146,7 +166,12 @@ func runBenchmarks() async throws {
         _ = try await getSamples.time { try await manager.getSecretValue(GetSecretValueRequest(SecretId: name), context: context) }
     }
     let getElapsed = Double(DispatchTime.now().uptimeNanoseconds - getStart) / 1e9
-    row("GetSecretValue (1 task)", format(Double(options.reads) / getElapsed, ""), format(getSamples.percentile(0.5), "us"), format(getSamples.percentile(0.99), "us"))
+    row(
+        "GetSecretValue (1 task)",
+        format(Double(options.reads) / getElapsed, ""),
+        format(getSamples.percentile(0.5), "us"),
+        format(getSamples.percentile(0.99), "us")
+    )
 
     let concurrentStart = DispatchTime.now().uptimeNanoseconds
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -184,7 +209,12 @@ func runBenchmarks() async throws {
         let answer = await handlerSamples.time { await handler.handle(request) }
         precondition(answer.status == 200)
     }
-    row("GetSecretValue via APIHandler (SigV4, JSON)", format(throughput(handlerSamples), ""), format(handlerSamples.percentile(0.5), "us"), format(handlerSamples.percentile(0.99), "us"))
+    row(
+        "GetSecretValue via APIHandler (SigV4, JSON)",
+        format(throughput(handlerSamples), ""),
+        format(handlerSamples.percentile(0.5), "us"),
+        format(handlerSamples.percentile(0.99), "us")
+    )
 
     // ListSecrets: pages of 100 in several orders, and with a filter that matches half the secrets.
     var pageSamples = Samples()
@@ -198,16 +228,31 @@ func runBenchmarks() async throws {
     }
     for _ in 0..<max(1, options.pages / 5) {
         _ = try await filteredSamples.time {
-            try await manager.listSecrets(ListSecretsRequest(MaxResults: 100, Filters: [Filter(Key: "tag-value", Values: ["prod"])]), context: context)
+            try await manager.listSecrets(
+                ListSecretsRequest(MaxResults: 100, Filters: [Filter(Key: "tag-value", Values: ["prod"])]),
+                context: context
+            )
         }
     }
-    row("ListSecrets page of 100", format(throughput(pageSamples), ""), format(pageSamples.percentile(0.5), "us"), format(pageSamples.percentile(0.99), "us"))
-    row("ListSecrets page of 100, tag filter", format(throughput(filteredSamples), ""), format(filteredSamples.percentile(0.5), "us"), format(filteredSamples.percentile(0.99), "us"))
+    row(
+        "ListSecrets page of 100",
+        format(throughput(pageSamples), ""),
+        format(pageSamples.percentile(0.5), "us"),
+        format(pageSamples.percentile(0.99), "us")
+    )
+    row(
+        "ListSecrets page of 100, tag filter",
+        format(throughput(filteredSamples), ""),
+        format(filteredSamples.percentile(0.5), "us"),
+        format(filteredSamples.percentile(0.99), "us")
+    )
 
     try await environment.store.checkpoint()
     let bytes = directorySize(directory)
     print("")
-    print("store size on disk: \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB (\(bytes / max(1, options.secrets * options.versions)) bytes per version)")
+    print(
+        "store size on disk: \(String(format: "%.1f", Double(bytes) / 1_048_576)) MiB (\(bytes / max(1, options.secrets * options.versions)) bytes per version)"
+    )
     if options.dataDirectory == nil { try? FileManager.default.removeItem(at: directory) }
 }
 

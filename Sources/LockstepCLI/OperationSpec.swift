@@ -129,8 +129,16 @@ extension OperationSpec {
             ]
         ),
         OperationSpec(operation: "RestoreSecret", summary: "Cancel a scheduled deletion.", parameters: [secretId]),
-        OperationSpec(operation: "TagResource", summary: "Add or overwrite tags.", parameters: [secretId, Parameter(member: "Tags", kind: .structureList(["Key", "Value"]), required: true)]),
-        OperationSpec(operation: "UntagResource", summary: "Remove tags by key.", parameters: [secretId, Parameter(member: "TagKeys", kind: .stringList, required: true)]),
+        OperationSpec(
+            operation: "TagResource",
+            summary: "Add or overwrite tags.",
+            parameters: [secretId, Parameter(member: "Tags", kind: .structureList(["Key", "Value"]), required: true)]
+        ),
+        OperationSpec(
+            operation: "UntagResource",
+            summary: "Remove tags by key.",
+            parameters: [secretId, Parameter(member: "TagKeys", kind: .stringList, required: true)]
+        ),
         OperationSpec(
             operation: "GetRandomPassword",
             summary: "Generate a random password.",

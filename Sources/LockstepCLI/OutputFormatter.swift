@@ -77,7 +77,9 @@ struct Query {
                 flush()
             case "[":
                 flush()
-                guard let close = characters.firstIndex(of: "]") else { throw ArgumentTranslator.UsageError(description: "Bad value for --query: \(expression)") }
+                guard let close = characters.firstIndex(of: "]") else {
+                    throw ArgumentTranslator.UsageError(description: "Bad value for --query: \(expression)")
+                }
                 let inside = characters[..<close].trimmingCharacters(in: .whitespaces)
                 characters = characters[characters.index(after: close)...]
                 if inside.isEmpty || inside == "*" {

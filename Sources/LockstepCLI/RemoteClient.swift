@@ -30,7 +30,9 @@ struct RemoteClient {
             token = fromFile["aws_session_token"]
         }
         guard let accessKeyId, let secret else {
-            throw ArgumentTranslator.UsageError(description: "Unable to locate credentials. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or use a profile.")
+            throw ArgumentTranslator.UsageError(
+                description: "Unable to locate credentials. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or use a profile."
+            )
         }
         let resolvedRegion = region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? config["region"] ?? "us-east-1"
         self.signer = SigV4Signer(accessKeyId: accessKeyId, secretAccessKey: secret, sessionToken: token, region: resolvedRegion)

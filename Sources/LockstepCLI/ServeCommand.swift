@@ -54,7 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
             writeLine(AdministratorKey.banner(key))
         }
         if self.dev {
-            logger.warning("DEVELOPMENT MODE: any well-formed signature from any access key is accepted as the administrator. Never use this for real secrets.")
+            logger.warning(
+                "DEVELOPMENT MODE: any well-formed signature from any access key is accepted as the administrator. Never use this for real secrets."
+            )
             FileHandle.standardError.write(Data("\n*** lockstep serve --dev: SIGNATURES ARE NOT CHECKED. Development only. ***\n\n".utf8))
         }
         let (host, port) = ServerConfiguration.parseListen(self.listen)!

@@ -1,6 +1,6 @@
+import Crypto
 public import Foundation
 public import LockstepCore
-import Crypto
 
 /// A value sealed under a fresh data key: what the store keeps for a version.
 public struct SealedValue: Sendable, Hashable {

@@ -1,6 +1,6 @@
+public import Crypto
 public import Foundation
 public import LockstepCore
-public import Crypto
 import Synchronization
 
 /// The local key provider: named AES-256 master keys, wrapped by the ``RootKey`` and kept in the store.

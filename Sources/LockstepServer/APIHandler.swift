@@ -36,7 +36,12 @@ public struct APIHandler: Sendable {
     public let verifier = SigV4Verifier(service: "secretsmanager")
     public let now: @Sendable () -> Date
 
-    public init(dispatcher: OperationDispatcher, accessKeys: AccessKeys, authentication: Authentication, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        dispatcher: OperationDispatcher,
+        accessKeys: AccessKeys,
+        authentication: Authentication,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.dispatcher = dispatcher
         self.accessKeys = accessKeys
         self.authentication = authentication

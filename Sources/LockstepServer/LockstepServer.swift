@@ -81,8 +81,6 @@ public enum LockstepServer {
     ) async throws -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         let requestId = UUID().uuidString.lowercased()
-        var logger = logger
-        logger[metadataKey: "request-id"] = .string(requestId)
         let answer: APIHandler.Answer
         do {
             let buffer = try await request.body.collect(upTo: maximumBodySize)
@@ -99,6 +97,7 @@ public enum LockstepServer {
         logger.info(
             "request",
             metadata: [
+                "request-id": .string(requestId),
                 "operation": .string(answer.operation),
                 "status": .stringConvertible(answer.status),
                 "error": .string(answer.errorCode ?? "-"),

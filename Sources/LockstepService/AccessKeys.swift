@@ -95,7 +95,14 @@ public struct AccessKeys: Sendable {
                 )
             )
         }
-        return CreatedKey(AccessKeyId: id, SecretAccessKey: Sensitive(secret), UserName: userName, Account: account, CreateDate: now, Status: "Active")
+        return CreatedKey(
+            AccessKeyId: id,
+            SecretAccessKey: Sensitive(secret),
+            UserName: userName,
+            Account: account,
+            CreateDate: now,
+            Status: "Active"
+        )
     }
 
     public func list() async throws -> [KeyMetadata] {

@@ -21,6 +21,11 @@ public struct OperationDispatcher: Sendable {
         { manager, body, context in
             let request = try Self.decode(Request.self, from: body)
             let response = try await call(manager)(request, context)
+            if let direct = response as? any DirectJSONEncodable {
+                var writer = JSONWriter()
+                direct.writeJSON(into: &writer)
+                return writer.finish()
+            }
             return try Self.encoder.encode(response)
         }
     }

@@ -18,7 +18,8 @@ extension SecretsManager {
                 secret = try self.resolve(request.SecretId, in: tx, context: context)
             } catch let error as SecretsManagerError where force && error == .secretNotFound {
                 // A forced delete of a missing secret succeeds: the caller's goal already holds.
-                let arn = SecretARN.parse(request.SecretId)?.description
+                let arn =
+                    SecretARN.parse(request.SecretId)?.description
                     ?? SecretARN(region: context.region, account: context.account, resource: request.SecretId).description
                 return DeleteSecretResponse(ARN: arn, Name: SecretARN.parse(request.SecretId)?.resource ?? request.SecretId, DeletionDate: now)
             }

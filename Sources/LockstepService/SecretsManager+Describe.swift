@@ -45,16 +45,17 @@ extension SecretsManager {
         guard (1...100).contains(limit) else {
             throw SecretsManagerError.constraint("maxResults", value: String(limit), "Member must have value between 1 and 100")
         }
-        let sortBy = try request.SortBy.map { raw in
-            guard let key = SecretSortKey(rawValue: raw) else {
-                throw SecretsManagerError.constraint(
-                    "sortBy",
-                    value: raw,
-                    "Member must satisfy enum value set: [\(SecretSortKey.allCases.map(\.rawValue).joined(separator: ", "))]"
-                )
-            }
-            return key
-        } ?? .createdDate
+        let sortBy =
+            try request.SortBy.map { raw in
+                guard let key = SecretSortKey(rawValue: raw) else {
+                    throw SecretsManagerError.constraint(
+                        "sortBy",
+                        value: raw,
+                        "Member must satisfy enum value set: [\(SecretSortKey.allCases.map(\.rawValue).joined(separator: ", "))]"
+                    )
+                }
+                return key
+            } ?? .createdDate
         let ascending: Bool
         switch request.SortOrder {
         case nil, "desc": ascending = false

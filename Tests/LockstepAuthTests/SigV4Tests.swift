@@ -91,7 +91,9 @@ import Testing
             let error = #expect(throws: SecretsManagerError.self) { try verifier.parse(request, now: Self.exampleDate) }
             #expect(error?.code == .incompleteSignature, "\(header)")
         }
-        let otherService = #expect(throws: SecretsManagerError.self) { try SigV4Verifier(service: "secretsmanager").parse(Self.example(), now: Self.exampleDate) }
+        let otherService = #expect(throws: SecretsManagerError.self) {
+            try SigV4Verifier(service: "secretsmanager").parse(Self.example(), now: Self.exampleDate)
+        }
         #expect(otherService?.code == .invalidSignature)
     }
 
@@ -124,7 +126,8 @@ import Testing
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime]
         var generator = SystemRandomNumberGenerator()
-        let samples = [0, 951_782_400, 951_868_799, 4_107_542_400, 1_709_164_800] + (0..<500).map { _ in Int.random(in: 0...4_102_444_800, using: &generator) }
+        let samples =
+            [0, 951_782_400, 951_868_799, 4_107_542_400, 1_709_164_800] + (0..<500).map { _ in Int.random(in: 0...4_102_444_800, using: &generator) }
         for seconds in samples {
             let date = Date(timeIntervalSince1970: TimeInterval(seconds))
             let expected = iso.string(from: date).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")

@@ -33,7 +33,17 @@ import Testing
         try cli.run("create-secret", "--name", "s", "--secret-string", "one")
         let put = try cli.json("put-secret-value", "--secret-id", "s", "--secret-string", "two")
         #expect(put["VersionStages"] as? [String] == ["AWSCURRENT"])
-        let previous = try cli.run("get-secret-value", "--secret-id", "s", "--version-stage", "AWSPREVIOUS", "--query", "SecretString", "--output", "text")
+        let previous = try cli.run(
+            "get-secret-value",
+            "--secret-id",
+            "s",
+            "--version-stage",
+            "AWSPREVIOUS",
+            "--query",
+            "SecretString",
+            "--output",
+            "text"
+        )
         #expect(previous.stdout == "one\n")
         let custom = try cli.json("put-secret-value", "--secret-id", "s", "--secret-string", "three", "--version-stages", "BLUE", "GREEN")
         #expect(custom["VersionStages"] as? [String] == ["BLUE", "GREEN"])
@@ -43,7 +53,13 @@ import Testing
         let versions = try cli.json("list-secret-version-ids", "--secret-id", "s", "--include-deprecated")
         #expect((versions["Versions"] as? [Any])?.count == 3)
         let moved = try cli.run(
-            "update-secret-version-stage", "--secret-id", "s", "--version-stage", "BLUE", "--remove-from-version-id", versionId
+            "update-secret-version-stage",
+            "--secret-id",
+            "s",
+            "--version-stage",
+            "BLUE",
+            "--remove-from-version-id",
+            versionId
         )
         #expect(moved.status == 0)
         let labelled = try cli.run("list-secret-version-ids", "--secret-id", "s", "--query", "Versions[*].VersionStages", "--output", "json")
@@ -58,7 +74,16 @@ import Testing
         let bytes = Data((0..<64).map { UInt8($0 * 3 % 256) })
         try bytes.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        try cli.run("create-secret", "--name", "tls/key", "--secret-binary", "fileb://\(file.path)", "--tags", "Key=env,Value=prod", "Key=team,Value=core")
+        try cli.run(
+            "create-secret",
+            "--name",
+            "tls/key",
+            "--secret-binary",
+            "fileb://\(file.path)",
+            "--tags",
+            "Key=env,Value=prod",
+            "Key=team,Value=core"
+        )
         let value = try cli.json("get-secret-value", "--secret-id", "tls/key")
         #expect((value["SecretBinary"] as? String).flatMap { Data(base64Encoded: $0) } == bytes)
 
@@ -124,8 +149,26 @@ import Testing
         try cli.run("create-secret", "--name", "same", "--secret-string", "eu", "--region", "eu-west-1")
         cli.environment["AWS_REGION"] = "eu-west-1"
         #expect(try cli.run("get-secret-value", "--secret-id", "same", "--query", "SecretString", "--output", "text").stdout == "eu\n")
-        let first = try cli.run("get-random-password", "--password-length", "24", "--exclude-punctuation", "--query", "RandomPassword", "--output", "text")
-        let second = try cli.run("get-random-password", "--password-length", "24", "--exclude-punctuation", "--query", "RandomPassword", "--output", "text")
+        let first = try cli.run(
+            "get-random-password",
+            "--password-length",
+            "24",
+            "--exclude-punctuation",
+            "--query",
+            "RandomPassword",
+            "--output",
+            "text"
+        )
+        let second = try cli.run(
+            "get-random-password",
+            "--password-length",
+            "24",
+            "--exclude-punctuation",
+            "--query",
+            "RandomPassword",
+            "--output",
+            "text"
+        )
         #expect(first.stdout.count == 25)
         #expect(first.stdout != second.stdout)
         #expect(first.stdout.allSatisfy { $0.isLetter || $0.isNumber || $0 == "\n" })

@@ -142,6 +142,9 @@ import Testing
         ).RandomPassword.value
         #expect(password.count == 40)
         #expect(!password.contains { "/@\"'\\".contains($0) })
-        #expect(await awsError { try await h.manager.getRandomPassword(GetRandomPasswordRequest(PasswordLength: 0), context: h.context) }?.code == .validation)
+        #expect(
+            await awsError { try await h.manager.getRandomPassword(GetRandomPasswordRequest(PasswordLength: 0), context: h.context) }?.code
+                == .validation
+        )
     }
 }

@@ -32,7 +32,10 @@ import Testing
     @Test func badTokensAndParametersAreRefused() async throws {
         let h = try Harness()
         try await h.create("a")
-        #expect(await awsError { try await h.manager.listSecrets(ListSecretsRequest(NextToken: "garbage"), context: h.context) }?.code == .invalidNextToken)
+        #expect(
+            await awsError { try await h.manager.listSecrets(ListSecretsRequest(NextToken: "garbage"), context: h.context) }?.code
+                == .invalidNextToken
+        )
         #expect(await awsError { try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 101), context: h.context) }?.code == .validation)
         #expect(await awsError { try await h.manager.listSecrets(ListSecretsRequest(SortBy: "size"), context: h.context) }?.code == .validation)
         #expect(await awsError { try await h.manager.listSecrets(ListSecretsRequest(SortOrder: "up"), context: h.context) }?.code == .validation)
@@ -43,8 +46,10 @@ import Testing
         let page = try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 1, SortBy: "name"), context: h.context)
         let token = try #require(page.NextToken)
         #expect(
-            await awsError { try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 1, NextToken: token, SortBy: "created-date"), context: h.context) }?
-                .code == .invalidNextToken
+            await awsError {
+                try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 1, NextToken: token, SortBy: "created-date"), context: h.context)
+            }?
+            .code == .invalidNextToken
         )
     }
 
@@ -53,7 +58,10 @@ import Testing
         try await h.create("prod/db/main", tags: [Tag(Key: "env", Value: "production"), Tag(Key: "team", Value: "payments")])
         try await h.create("prod/cache", tags: [Tag(Key: "env", Value: "production")])
         try await h.create("dev/db/main", tags: [Tag(Key: "env", Value: "development")])
-        _ = try await h.manager.updateSecret(UpdateSecretRequest(SecretId: "dev/db/main", Description: "Main Database for developers"), context: h.context)
+        _ = try await h.manager.updateSecret(
+            UpdateSecretRequest(SecretId: "dev/db/main", Description: "Main Database for developers"),
+            context: h.context
+        )
 
         func names(_ filters: [Filter]) async throws -> Set<String> {
             Set(try await h.manager.listSecrets(ListSecretsRequest(Filters: filters), context: h.context).SecretList.map(\.Name))
@@ -65,9 +73,11 @@ import Testing
         #expect(try await names([Filter(Key: "tag-value", Values: ["dev"])]) == ["dev/db/main"])
         #expect(try await names([Filter(Key: "description", Values: ["database"])]) == ["dev/db/main"])
         #expect(try await names([Filter(Key: "all", Values: ["payments"])]) == ["prod/db/main"])
-        #expect(try await names([Filter(Key: "name", Values: ["prod/", "dev/"]), Filter(Key: "tag-value", Values: ["production"])]) == [
-            "prod/db/main", "prod/cache",
-        ])
+        #expect(
+            try await names([Filter(Key: "name", Values: ["prod/", "dev/"]), Filter(Key: "tag-value", Values: ["production"])]) == [
+                "prod/db/main", "prod/cache",
+            ]
+        )
         #expect(try await names([Filter(Key: "name", Values: ["prod/"]), Filter(Key: "tag-key", Values: ["!team"])]) == ["prod/cache"])
     }
 }

@@ -38,7 +38,9 @@ import Testing
         #expect(describePrimary.ReplicationStatus?.map(\.Region) == ["eu-west-1"])
 
         // A primary with replicas can't be deleted.
-        #expect(await awsError { try await h.manager.deleteSecret(DeleteSecretRequest(SecretId: "shared"), context: h.context) }?.code == .invalidRequest)
+        #expect(
+            await awsError { try await h.manager.deleteSecret(DeleteSecretRequest(SecretId: "shared"), context: h.context) }?.code == .invalidRequest
+        )
 
         // Promotion: the replica keeps the value on its own, the primary can then go.
         _ = try await h.manager.stopReplicationToReplica(StopReplicationToReplicaRequest(SecretId: "shared"), context: eu)
@@ -65,7 +67,11 @@ import Testing
         #expect(clash.ReplicationStatus.first?.Status == "Failed")
         #expect(try await h.manager.getSecretValue(GetSecretValueRequest(SecretId: "taken"), context: eu).SecretString?.value == "eu")
         let forced = try await h.manager.replicateSecretToRegions(
-            ReplicateSecretToRegionsRequest(SecretId: "taken", AddReplicaRegions: [ReplicaRegionType(Region: "eu-west-1")], ForceOverwriteReplicaSecret: true),
+            ReplicateSecretToRegionsRequest(
+                SecretId: "taken",
+                AddReplicaRegions: [ReplicaRegionType(Region: "eu-west-1")],
+                ForceOverwriteReplicaSecret: true
+            ),
             context: h.context
         )
         #expect(forced.ReplicationStatus.first?.Status == "InSync")

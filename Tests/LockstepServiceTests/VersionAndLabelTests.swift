@@ -76,7 +76,10 @@ import Testing
         let again = try await h.put("s", "two", token: token)
         #expect(first.VersionId == again.VersionId)
         #expect(again.VersionStages == ["AWSCURRENT"])
-        let versions = try await h.manager.listSecretVersionIds(ListSecretVersionIdsRequest(SecretId: "s", IncludeDeprecated: true), context: h.context)
+        let versions = try await h.manager.listSecretVersionIds(
+            ListSecretVersionIdsRequest(SecretId: "s", IncludeDeprecated: true),
+            context: h.context
+        )
         #expect(versions.Versions.count == 2)
         let error = await awsError { try await h.put("s", "different", token: token) }
         #expect(error?.code == .resourceExists)

@@ -132,7 +132,14 @@ import Testing
                 var cursor: ScanCursor?
                 while true {
                     let page = try await store.read { [cursor] tx in
-                        let page = try tx.scanSecrets(scope: scope, sortBy: sortBy, ascending: ascending, after: cursor, includePlannedDeletion: false, limit: 7)
+                        let page = try tx.scanSecrets(
+                            scope: scope,
+                            sortBy: sortBy,
+                            ascending: ascending,
+                            after: cursor,
+                            includePlannedDeletion: false,
+                            limit: 7
+                        )
                         return (page.map(\.name), page.last.map { tx.cursor(of: $0, sortBy: sortBy) })
                     }
                     seen += page.0

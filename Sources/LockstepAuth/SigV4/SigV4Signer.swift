@@ -39,7 +39,8 @@ public struct SigV4Signer: Sendable {
         request.headers.append(
             (
                 name: "Authorization",
-                value: "\(SigV4Verifier.algorithm) Credential=\(self.accessKeyId)/\(scope), SignedHeaders=\(signed.joined(separator: ";")), Signature=\(Hex.encode(signature))"
+                value:
+                    "\(SigV4Verifier.algorithm) Credential=\(self.accessKeyId)/\(scope), SignedHeaders=\(signed.joined(separator: ";")), Signature=\(Hex.encode(signature))"
             )
         )
     }

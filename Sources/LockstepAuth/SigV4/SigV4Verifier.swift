@@ -1,6 +1,6 @@
+import Crypto
 public import Foundation
 public import LockstepCore
-import Crypto
 
 /// A parsed `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` header.
 public struct SigV4Authorization: Sendable, Hashable {
@@ -73,7 +73,10 @@ public struct SigV4Verifier: Sendable {
             throw SecretsManagerError(.incompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
         guard let date = Self.parseDate(amzDate), amzDate.hasPrefix(scope.date) else {
-            throw SecretsManagerError(.incompleteSignature, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(scope.date)' != '\(amzDate.prefix(8))'.")
+            throw SecretsManagerError(
+                .incompleteSignature,
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(scope.date)' != '\(amzDate.prefix(8))'."
+            )
         }
         if date < now.addingTimeInterval(-Self.allowedSkew) {
             throw SecretsManagerError(
@@ -124,7 +127,7 @@ public struct SigV4Verifier: Sendable {
         of request: SignableRequest,
         secret: () throws -> String,
         generation: String
-    ) throws -> Void {
+    ) throws {
         let key = try self.cache.key(
             for: .init(accessKeyId: authorization.accessKeyId, generation: generation, scope: authorization.scope)
         ) { SigningKey.derive(secret: try secret(), scope: authorization.scope) }

@@ -52,7 +52,10 @@ final class SQLiteDatabase: Sendable {
             return reader
         }
         self.readers = try (0..<max(1, configuration.readerCount)).map { index in
-            Lane(connection: try reader(busyTimeout: configuration.busyTimeoutMilliseconds), queue: DispatchQueue(label: "lockstep.sqlite.reader.\(index)"))
+            Lane(
+                connection: try reader(busyTimeout: configuration.busyTimeoutMilliseconds),
+                queue: DispatchQueue(label: "lockstep.sqlite.reader.\(index)")
+            )
         }
         self.inlineReaders = Mutex(try (0..<configuration.inlineReaderCount).map { _ in try reader(busyTimeout: 0) })
     }

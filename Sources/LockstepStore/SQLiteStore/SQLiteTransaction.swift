@@ -100,7 +100,10 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func deleteSecret(id: Int64) throws {
         // Labels first: they hold the versions in place.
-        try self.connection.query("DELETE FROM stages WHERE secret_id = ? OR secret_id IN (SELECT id FROM secrets WHERE primary_id = ?)", [.integer(id), .integer(id)])
+        try self.connection.query(
+            "DELETE FROM stages WHERE secret_id = ? OR secret_id IN (SELECT id FROM secrets WHERE primary_id = ?)",
+            [.integer(id), .integer(id)]
+        )
         try self.connection.query("DELETE FROM secrets WHERE id = ?", [.integer(id)])
     }
 
