@@ -97,7 +97,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "lockstep",
-            dependencies: ["LockstepCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "LockstepCLI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -112,6 +116,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/BareRoute",
             swiftSettings: swiftSettings

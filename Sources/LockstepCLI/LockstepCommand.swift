@@ -17,6 +17,11 @@ public struct LockstepCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// Parses the process arguments and runs the command (the async entry point, whatever the caller's context).
+    public static func run() async {
+        await Self.main()
+    }
 }
 
 /// `lockstep init`: creates the data directory, its root key file and the default master key.

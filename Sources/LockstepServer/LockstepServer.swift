@@ -11,6 +11,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 
 /// `lockstep serve`: the AWS Secrets Manager API over HTTP on Hummingbird.
 ///
@@ -80,7 +81,7 @@ public enum LockstepServer {
         logger: Logger
     ) async throws -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
-        let requestId = UUID().uuidString.lowercased()
+        let requestId = RequestID.next()
         let answer: APIHandler.Answer
         do {
             let buffer = try await request.body.collect(upTo: maximumBodySize)
@@ -149,5 +150,25 @@ struct StoreShutdown: Service {
         } catch {
             self.logger.error("store checkpoint failed", metadata: ["error": .string(String(describing: error))])
         }
+    }
+}
+
+/// Request ids in UUID form: a random per-process prefix and a counter, so minting one costs no system call.
+enum RequestID {
+    private static let prefix: (UInt64, UInt32) = {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next(), UInt32(truncatingIfNeeded: generator.next() as UInt64))
+    }()
+    private static let counter = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        let count = self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        let (high, middle) = self.prefix
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - text.count)) + text
+        }
+        return
+            "\(hex(high >> 32, 8))-\(hex((high >> 16) & 0xFFFF, 4))-\(hex(high & 0xFFFF, 4))-\(hex(UInt64(middle) & 0xFFFF, 4))-\(hex(count & 0xFFFF_FFFF_FFFF, 12))"
     }
 }

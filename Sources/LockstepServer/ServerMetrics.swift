@@ -14,6 +14,15 @@ public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let bootstrapped = Mutex(false)
 
+    private struct Series: Hashable {
+        var operation: String
+        var code: String
+    }
+
+    /// Metric handles by series: making one through the factory costs a registry lookup, reusing it doesn't.
+    private let counters = Mutex<[Series: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+
     private init() {}
 
     /// Makes swift-metrics report to ``registry`` (once).
@@ -26,8 +35,21 @@ public final class ServerMetrics: Sendable {
     }
 
     func record(operation: String, errorCode: String?, nanoseconds: UInt64) {
-        Counter(label: "lockstep_requests_total", dimensions: [("operation", operation), ("code", errorCode ?? "OK")]).increment()
-        Metrics.Timer(label: "lockstep_request_duration_seconds", dimensions: [("operation", operation)]).recordNanoseconds(Int64(nanoseconds))
+        let series = Series(operation: operation, code: errorCode ?? "OK")
+        let counter = self.counters.withLock { counters in
+            if let counter = counters[series] { return counter }
+            let counter = CoreMetrics.Counter(label: "lockstep_requests_total", dimensions: [("operation", series.operation), ("code", series.code)])
+            counters[series] = counter
+            return counter
+        }
+        counter.increment()
+        let timer = self.timers.withLock { timers in
+            if let timer = timers[operation] { return timer }
+            let timer = Metrics.Timer(label: "lockstep_request_duration_seconds", dimensions: [("operation", operation)])
+            timers[operation] = timer
+            return timer
+        }
+        timer.recordNanoseconds(Int64(nanoseconds))
     }
 
     /// The Prometheus text exposition.

@@ -61,9 +61,10 @@ struct JSONWriter {
         }
     }
 
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
+
     private mutating func string(_ value: String) {
         self.bytes.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): self.bytes.append(contentsOf: "\\\"".utf8)
@@ -73,8 +74,8 @@ struct JSONWriter {
             case 0x09: self.bytes.append(contentsOf: "\\t".utf8)
             case 0x00..<0x20:
                 self.bytes.append(contentsOf: "\\u00".utf8)
-                self.bytes.append(hex[Int(byte >> 4)])
-                self.bytes.append(hex[Int(byte & 0x0F)])
+                self.bytes.append(Self.hexDigit(byte >> 4))
+                self.bytes.append(Self.hexDigit(byte & 0x0F))
             default: self.bytes.append(byte)
             }
         }
