@@ -38,6 +38,8 @@ import Testing
         let authorization = try verifier.parse(Self.example(), now: Self.exampleDate)
         let canonical = Canonical.request(Self.example(), signedHeaders: authorization.signedHeaders, payloadHash: Hex.sha256(Data()))
         #expect(Hex.sha256(Data(canonical.utf8)) == "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59")
+        let streamed = Canonical.hash(Self.example(), signedHeaders: authorization.signedHeaders, payloadHash: Hex.sha256(Data()))
+        #expect(Hex.encode(streamed) == "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59")
         try verifier.verify(authorization, of: Self.example(), secret: { Self.secret }, generation: "1")
     }
 

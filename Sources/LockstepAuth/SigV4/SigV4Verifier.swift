@@ -141,9 +141,8 @@ public struct SigV4Verifier: Sendable {
     }
 
     static func stringToSign(_ request: SignableRequest, authorization: SigV4Authorization) -> String {
-        let canonical = Canonical.request(request, signedHeaders: authorization.signedHeaders, payloadHash: Hex.sha256(request.body))
-        return [Self.algorithm, authorization.amzDate, authorization.scope.description, Hex.sha256(Data(canonical.utf8))]
-            .joined(separator: "\n")
+        let digest = Canonical.hash(request, signedHeaders: authorization.signedHeaders, payloadHash: Hex.sha256(request.body))
+        return Self.algorithm + "\n" + authorization.amzDate + "\n" + authorization.scope.description + "\n" + Hex.encode(digest)
     }
 
     /// Compares all bytes whatever the first difference.

@@ -1,4 +1,5 @@
 public import Foundation
+import Crypto
 
 /// The parts of an HTTP request that SigV4 signs, as they travel on the wire.
 public struct SignableRequest: Sendable {
@@ -109,6 +110,32 @@ enum Canonical {
             }
         }
         return result == bytes ? value : String(decoding: result, as: UTF8.self)
+    }
+
+    /// SHA-256 of the canonical request, streamed into the hasher piece by piece (no intermediate strings: this runs
+    /// for every request). Equal to hashing ``request(_:signedHeaders:payloadHash:)``, which a test checks.
+    static func hash(_ request: SignableRequest, signedHeaders: [String], payloadHash: String) -> SHA256.Digest {
+        var hasher = SHA256()
+        func add(_ string: String) {
+            var string = string
+            string.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        let newline = "\n"
+        add(request.method.uppercased())
+        add(newline)
+        add(uri(request.path))
+        add(newline)
+        add(query(request.query))
+        add(newline)
+        add(headers(request, signed: signedHeaders))
+        add(newline)
+        for (index, name) in signedHeaders.enumerated() {
+            if index > 0 { add(";") }
+            add(name)
+        }
+        add(newline)
+        add(payloadHash)
+        return hasher.finalize()
     }
 
     static func request(_ request: SignableRequest, signedHeaders: [String], payloadHash: String) -> String {

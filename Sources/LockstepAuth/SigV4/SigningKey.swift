@@ -1,5 +1,5 @@
 public import Crypto
-public import Foundation
+import Foundation
 import Synchronization
 
 /// The credential scope of a signature: `DATE/REGION/SERVICE/aws4_request`.
@@ -64,11 +64,12 @@ final class SigningKeyCache: Sendable {
 
 enum Hex {
     static func encode(_ data: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+        func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
         for byte in data {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
+            bytes.append(digit(byte >> 4))
+            bytes.append(digit(byte & 0x0F))
         }
         return String(decoding: bytes, as: UTF8.self)
     }
