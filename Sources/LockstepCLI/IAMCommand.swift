@@ -63,16 +63,6 @@ struct IAMCommand: AsyncParsableCommand {
     ) async throws {
         let configuration = options.configuration()
         let environment = try LockstepEnvironment.open(configuration, create: true)
-        do {
-            let result = try await body(AccessKeys(manager: environment.manager), configuration)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            let text = String(decoding: try encoder.encode(result), as: UTF8.self)
-            if text != "{\n\n}" && text != "{}" { print(text) }
-        } catch let error as SecretsManagerError {
-            FileHandle.standardError.write(Data("\nAn error occurred (\(error.code)): \(error.message)\n".utf8))
-            throw ExitCode(254)
-        }
+        try await CommandOutput.printResult { try await body(AccessKeys(manager: environment.manager), configuration) }
     }
 }

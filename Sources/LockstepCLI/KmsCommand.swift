@@ -47,15 +47,6 @@ struct KmsCommand: AsyncParsableCommand {
 
     static func run<T: Encodable>(_ options: StoreOptions, _ body: (KeyManagement) async throws -> T) async throws {
         let environment = try LockstepEnvironment.open(options.configuration(), create: true)
-        do {
-            let result = try await body(KeyManagement(store: environment.store, keyring: environment.keyring))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
-        } catch let error as LockstepCore.SecretsManagerError {
-            FileHandle.standardError.write(Data("\nAn error occurred (\(error.code)): \(error.message)\n".utf8))
-            throw ExitCode(254)
-        }
+        try await CommandOutput.printResult { try await body(KeyManagement(store: environment.store, keyring: environment.keyring)) }
     }
 }

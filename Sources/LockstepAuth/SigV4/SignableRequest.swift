@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+public import Foundation
 
 /// The parts of an HTTP request that SigV4 signs, as they travel on the wire.
 public struct SignableRequest: Sendable {
