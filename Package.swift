@@ -65,6 +65,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "LockstepRotation", dependencies: ["LockstepCore"], swiftSettings: swiftSettings),
         .target(
             name: "LockstepServer",
             dependencies: [
@@ -142,6 +143,7 @@ let package = Package(
             dependencies: ["LockstepAuth", "LockstepCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "LockstepRotationTests", dependencies: ["LockstepRotation"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LockstepServerTests",
             dependencies: [
