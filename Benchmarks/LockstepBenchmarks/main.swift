@@ -61,6 +61,13 @@ func row(_ name: String, _ figures: String...) {
     print(name.padding(toLength: 44, withPad: " ", startingAt: 0) + figures.joined(separator: "  "))
 }
 
+/// One row: throughput (samples per second of measured time) and the median and 99th percentile latencies.
+func report(_ name: String, _ samples: Samples) {
+    let total = samples.values.reduce(0, +)
+    let opsPerSecond = total == 0 ? 0 : Double(samples.values.count) / (Double(total) / 1e9)
+    row(name, format(opsPerSecond, ""), format(samples.percentile(0.5), "us"), format(samples.percentile(0.99), "us"))
+}
+
 func directorySize(_ url: URL) -> Int {
     let files = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
     return files.reduce(0) { total, file in
@@ -116,25 +123,10 @@ func runBenchmarks() async throws {
         print("")
     }
 
-    func throughput(_ samples: Samples) -> Double {
-        let total = samples.values.reduce(0, +)
-        return total == 0 ? 0 : Double(samples.values.count) / (Double(total) / 1e9)
-    }
-
     print("operation".padding(toLength: 44, withPad: " ", startingAt: 0) + "       ops/s         p50          p99")
     if !createSamples.values.isEmpty {
-        row(
-            "CreateSecret (durable, 1 task)",
-            format(throughput(createSamples), ""),
-            format(createSamples.percentile(0.5), "us"),
-            format(createSamples.percentile(0.99), "us")
-        )
-        row(
-            "PutSecretValue (durable, 1 task)",
-            format(throughput(putSamples), ""),
-            format(putSamples.percentile(0.5), "us"),
-            format(putSamples.percentile(0.99), "us")
-        )
+        report("CreateSecret (durable, 1 task)", createSamples)
+        report("PutSecretValue (durable, 1 task)", putSamples)
     }
 
     // GetSecretValue: random secrets, AWSCURRENT. Warm up first (statement caches, master key cache, page cache).
@@ -145,20 +137,10 @@ func runBenchmarks() async throws {
     for name in names {
         _ = try await firstReadSamples.time { try await manager.getSecretValue(GetSecretValueRequest(SecretId: name), context: context) }
     }
-    row(
-        "GetSecretValue, first read of the day",
-        format(throughput(firstReadSamples), ""),
-        format(firstReadSamples.percentile(0.5), "us"),
-        format(firstReadSamples.percentile(0.99), "us")
-    )
+    report("GetSecretValue, first read of the day", firstReadSamples)
     var hopSamples = Samples()
     for _ in 0..<20_000 { _ = try await hopSamples.time { try await environment.store.read { _ in 0 } } }
-    row(
-        "store round trip (empty read transaction)",
-        format(throughput(hopSamples), ""),
-        format(hopSamples.percentile(0.5), "us"),
-        format(hopSamples.percentile(0.99), "us")
-    )
+    report("store round trip (empty read transaction)", hopSamples)
     var getSamples = Samples()
     let getStart = DispatchTime.now().uptimeNanoseconds
     for _ in 0..<options.reads {
@@ -209,12 +191,7 @@ func runBenchmarks() async throws {
         let answer = await handlerSamples.time { await handler.handle(request) }
         precondition(answer.status == 200)
     }
-    row(
-        "GetSecretValue via APIHandler (SigV4, JSON)",
-        format(throughput(handlerSamples), ""),
-        format(handlerSamples.percentile(0.5), "us"),
-        format(handlerSamples.percentile(0.99), "us")
-    )
+    report("GetSecretValue via APIHandler (SigV4, JSON)", handlerSamples)
 
     // ListSecrets: pages of 100 in several orders, and with a filter that matches half the secrets.
     var pageSamples = Samples()
@@ -234,18 +211,8 @@ func runBenchmarks() async throws {
             )
         }
     }
-    row(
-        "ListSecrets page of 100",
-        format(throughput(pageSamples), ""),
-        format(pageSamples.percentile(0.5), "us"),
-        format(pageSamples.percentile(0.99), "us")
-    )
-    row(
-        "ListSecrets page of 100, tag filter",
-        format(throughput(filteredSamples), ""),
-        format(filteredSamples.percentile(0.5), "us"),
-        format(filteredSamples.percentile(0.99), "us")
-    )
+    report("ListSecrets page of 100", pageSamples)
+    report("ListSecrets page of 100, tag filter", filteredSamples)
 
     try await environment.store.checkpoint()
     let bytes = directorySize(directory)
