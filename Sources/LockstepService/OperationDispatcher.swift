@@ -19,7 +19,14 @@ public struct OperationDispatcher: Sendable {
         _ call: @escaping @Sendable (SecretsManager) -> (Request, RequestContext) async throws -> Response
     ) -> Handler {
         { manager, body, context in
-            let request = try Self.decode(Request.self, from: body)
+            let request: Request
+            if let direct = Request.self as? any DirectJSONDecodable.Type, let members = FlatJSONObject.members(of: body),
+                let decoded = direct.init(directJSON: members) as? Request
+            {
+                request = decoded
+            } else {
+                request = try Self.decode(Request.self, from: body)
+            }
             let response = try await call(manager)(request, context)
             if let direct = response as? any DirectJSONEncodable {
                 var writer = JSONWriter()

@@ -48,3 +48,26 @@ import Testing
         #expect(direct["SecretString"] == nil)
     }
 }
+
+/// The direct request reader: the same result as JSONDecoder, or nil so that JSONDecoder decides.
+@Suite struct DirectRequestTests {
+    @Test(arguments: [
+        #"{"SecretId":"db/app"}"#, #" { "SecretId" : "db/app" , "VersionStage":"AWSPREVIOUS" } "#,
+        #"{"SecretId":"a\"b\\c\/d\ne","VersionId":"EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE","Extra":"ignored"}"#,
+        #"{"SecretId":"é☃"}"#,
+    ])
+    func agreesWithJSONDecoder(_ body: String) throws {
+        let members = try #require(FlatJSONObject.members(of: Data(body.utf8)))
+        let direct = try #require(GetSecretValueRequest(directJSON: members))
+        #expect(direct == (try JSONDecoder().decode(GetSecretValueRequest.self, from: Data(body.utf8))))
+    }
+
+    @Test(arguments: [
+        #"{"SecretId":42}"#, #"{"SecretId":"a","SecretId":"b"}"#, #"{"SecretId":"\u0041"}"#, #"{"SecretId":"a"} x"#,
+        #"{"SecretId":"a""#, #"["SecretId"]"#, #"{"SecretId":null}"#, #"{"SecretId":"a","Nested":{"x":"y"}}"#, "",
+        "{\"SecretId\":\"tab\tinside\"}",
+    ])
+    func leavesAnythingElseToJSONDecoder(_ body: String) {
+        #expect(FlatJSONObject.members(of: Data(body.utf8)).flatMap(GetSecretValueRequest.init(directJSON:)) == nil)
+    }
+}

@@ -131,7 +131,7 @@ public struct SigV4Verifier: Sendable {
         let key = try self.cache.key(
             for: .init(accessKeyId: authorization.accessKeyId, generation: generation, scope: authorization.scope)
         ) { SigningKey.derive(secret: try secret(), scope: authorization.scope) }
-        let expected = SigningKey.signature(Self.stringToSign(request, authorization: authorization), key: key)
+        let expected = SigningKey.signature(Self.stringToSign(request, authorization: authorization), with: key)
         guard Self.constantTimeEqual(expected, authorization.signature) else {
             throw SecretsManagerError(
                 .invalidSignature,

@@ -31,14 +31,23 @@ public enum SigningKey {
         return hmac(service, "aws4_request")
     }
 
-    /// The hex signature of `stringToSign`.
+    /// The signature of `stringToSign`.
     static func signature(_ stringToSign: String, key: SymmetricKey) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        self.signature(stringToSign, with: HMAC<SHA256>(key: key))
+    }
+
+    /// The signature of `stringToSign` from an HMAC already keyed with the signing key (copied, not consumed: the
+    /// keyed state is what the cache keeps, so a request costs the message's hashing only).
+    static func signature(_ stringToSign: String, with keyed: HMAC<SHA256>) -> Data {
+        var mac = keyed
+        var text = stringToSign
+        text.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Data(mac.finalize())
     }
 }
 
-/// Derived signing keys by access key, a generation tag (the key's creation time) and scope; deriving costs four
-/// HMACs, a lookup one hash. Bounded: cleared when full (keys are per day, so churn is low).
+/// Derived signing keys, kept as keyed HMAC states, by access key, a generation tag (the key's creation time) and
+/// scope; deriving costs four HMACs, a lookup one hash. Bounded: cleared when full (keys are per day, so churn is low).
 final class SigningKeyCache: Sendable {
     struct Entry: Hashable {
         var accessKeyId: String
@@ -46,14 +55,14 @@ final class SigningKeyCache: Sendable {
         var scope: CredentialScope
     }
 
-    private let keys = Mutex<[Entry: SymmetricKey]>([:])
+    private let keys = Mutex<[Entry: HMAC<SHA256>]>([:])
     private let capacity: Int
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
-    func key(for entry: Entry, derive: () throws -> SymmetricKey) rethrows -> SymmetricKey {
+    func key(for entry: Entry, derive: () throws -> SymmetricKey) rethrows -> HMAC<SHA256> {
         if let key = self.keys.withLock({ $0[entry] }) { return key }
-        let key = try derive()
+        let key = HMAC<SHA256>(key: try derive())
         self.keys.withLock { keys in
             if keys.count >= self.capacity { keys.removeAll(keepingCapacity: true) }
             keys[entry] = key

@@ -94,3 +94,90 @@ extension GetSecretValueResponse: DirectJSONEncodable {
         writer.member("CreatedDate", self.CreatedDate)
     }
 }
+
+/// Requests on the hot path read a flat JSON object of string members directly. Anything else (another value
+/// type, an escape other than the simple ones, a repeated member) returns nil, and the caller falls back to
+/// `JSONDecoder`, so errors stay exactly as strict as before.
+protocol DirectJSONDecodable {
+    init?(directJSON members: [String: String])
+}
+
+enum FlatJSONObject {
+    /// The members of `{"name": "string", ...}`, or nil when the body is anything else.
+    static func members(of body: Data) -> [String: String]? {
+        body.withUnsafeBytes { raw -> [String: String]? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var index = 0
+            func skipSpace() {
+                while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+                    index += 1
+                }
+            }
+            func string() -> String? {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+                index += 1
+                var text: [UInt8] = []
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    index += 1
+                    switch byte {
+                    case UInt8(ascii: "\""):
+                        return String(validating: text, as: UTF8.self)
+                    case UInt8(ascii: "\\"):
+                        guard index < bytes.count else { return nil }
+                        let escaped = bytes[index]
+                        index += 1
+                        switch escaped {
+                        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
+                        case UInt8(ascii: "n"): text.append(0x0A)
+                        case UInt8(ascii: "t"): text.append(0x09)
+                        case UInt8(ascii: "r"): text.append(0x0D)
+                        default: return nil
+                        }
+                    case 0x00..<0x20:
+                        return nil
+                    default:
+                        text.append(byte)
+                    }
+                }
+                return nil
+            }
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+            index += 1
+            var members: [String: String] = [:]
+            skipSpace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+            } else {
+                while true {
+                    skipSpace()
+                    guard let name = string() else { return nil }
+                    skipSpace()
+                    guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+                    index += 1
+                    skipSpace()
+                    guard let value = string(), members.updateValue(value, forKey: name) == nil else { return nil }
+                    skipSpace()
+                    guard index < bytes.count else { return nil }
+                    if bytes[index] == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    guard bytes[index] == UInt8(ascii: "}") else { return nil }
+                    index += 1
+                    break
+                }
+            }
+            skipSpace()
+            return index == bytes.count ? members : nil
+        }
+    }
+}
+
+extension GetSecretValueRequest: DirectJSONDecodable {
+    init?(directJSON members: [String: String]) {
+        guard let secretId = members["SecretId"] else { return nil }
+        self.init(SecretId: secretId, VersionId: members["VersionId"], VersionStage: members["VersionStage"])
+    }
+}
