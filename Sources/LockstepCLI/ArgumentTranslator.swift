@@ -28,7 +28,8 @@ struct ArgumentTranslator {
         while index < arguments.count {
             let argument = arguments[index]
             guard argument.hasPrefix("--") else {
-                throw UsageError(description: "Unknown argument: \(argument)")
+                // Name the position, not the text: a stray argument may well be a secret value.
+                throw UsageError(description: "Unexpected argument at position \(index + 1): expected an option such as --secret-id")
             }
             var option = argument
             var inline: String?

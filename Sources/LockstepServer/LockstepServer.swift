@@ -88,7 +88,7 @@ public enum LockstepServer {
             answer = await handler.handle(Self.signable(request, body: Data(buffer.readableBytesView)))
         } catch {
             answer = APIHandler.failure(
-                SecretsManagerErrorFactory.bodyTooLarge(maximumBodySize),
+                LockstepCore.SecretsManagerError(.serialization, "The request body is larger than \(maximumBodySize) bytes."),
                 operation: "-",
                 principal: nil
             )
@@ -127,12 +127,6 @@ public enum LockstepServer {
             headers: headers,
             body: body
         )
-    }
-}
-
-enum SecretsManagerErrorFactory {
-    static func bodyTooLarge(_ limit: Int) -> LockstepCore.SecretsManagerError {
-        LockstepCore.SecretsManagerError(.serialization, "The request body is larger than \(limit) bytes.")
     }
 }
 
