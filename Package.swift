@@ -35,6 +35,12 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
+        .systemLibrary(name: "CPostgreSQL", pkgConfig: "libpq", providers: [.apt(["libpq-dev"]), .brew(["libpq"])]),
+        .systemLibrary(
+            name: "CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"]), .brew(["mariadb-connector-c"])]
+        ),
         .target(name: "LockstepCore", swiftSettings: swiftSettings),
         .target(
             name: "LockstepCrypto",
@@ -65,7 +71,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "LockstepRotation", dependencies: ["LockstepCore"], swiftSettings: swiftSettings),
+        .target(name: "LockstepDatabase", dependencies: ["LockstepCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "LockstepPostgres",
+            dependencies: ["LockstepDatabase", "LockstepCore", "CPostgreSQL"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LockstepMariaDB",
+            dependencies: ["LockstepDatabase", "LockstepCore", "CMariaDB"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LockstepRotation",
+            dependencies: [
+                "LockstepCore", "LockstepDatabase", "LockstepService", "LockstepStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LockstepServer",
             dependencies: [
@@ -86,7 +111,8 @@ let package = Package(
         .target(
             name: "LockstepCLI",
             dependencies: [
-                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepServer",
+                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepServer", "LockstepRotation",
+                "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -143,7 +169,21 @@ let package = Package(
             dependencies: ["LockstepAuth", "LockstepCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "LockstepRotationTests", dependencies: ["LockstepRotation"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LockstepRotationTests",
+            dependencies: ["LockstepRotation", "LockstepDatabase", "LockstepService", "LockstepStore", "LockstepCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LockstepPostgresTests",
+            dependencies: ["LockstepPostgres", "LockstepDatabase", "LockstepCore", "CPostgreSQL"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LockstepMariaDBTests",
+            dependencies: ["LockstepMariaDB", "LockstepDatabase", "LockstepCore", "CMariaDB"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LockstepServerTests",
             dependencies: [

@@ -3,7 +3,7 @@
 # is missing. Swift itself (6.1 or newer) must already be on PATH.
 set -euo pipefail
 
-packages=(pkg-config libsqlite3-dev openssl)
+packages=(pkg-config libsqlite3-dev libpq-dev libmariadb-dev openssl)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,0 +1,4 @@
+import CPostgreSQL
+public import LockstepDatabase
+
+// Placeholder: the libpq driver is being built (issue 4).

@@ -1,0 +1,2 @@
+import LockstepMariaDB
+import Testing

@@ -1,0 +1,2 @@
+import LockstepPostgres
+import Testing
