@@ -98,6 +98,30 @@ enum Migrations {
         ) STRICT;
         CREATE INDEX access_keys_by_user ON access_keys(account, user_name);
         """,
+        // 3: rotations: each secret's newest rotation, the rotation engine's persisted state (DESIGN.md §6).
+        // `due_date` is when a runner may take the row: the retry time while waiting, the lease expiry while a
+        // runner holds it, NULL once finished. One partial index answers "what is due next" in O(log n).
+        """
+        CREATE TABLE rotations (
+            secret_id INTEGER PRIMARY KEY REFERENCES secrets(id) ON DELETE CASCADE,
+            token TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            rotator TEXT NOT NULL,
+            status TEXT NOT NULL,
+            step TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            step_started INTEGER NOT NULL,
+            error_step TEXT,
+            error_class TEXT,
+            error_message TEXT,
+            due_date REAL,
+            lease_owner TEXT,
+            started_date REAL NOT NULL,
+            updated_date REAL NOT NULL,
+            finished_date REAL
+        ) STRICT;
+        CREATE INDEX rotations_due ON rotations(due_date) WHERE due_date IS NOT NULL;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.
