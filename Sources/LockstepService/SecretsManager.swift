@@ -26,12 +26,32 @@ public struct RequestContext: Sendable, Hashable {
 public struct SecretsManager: Sendable {
     public let store: any SecretStore
     public let envelope: Envelope
-    /// The clock: tests move time to exercise deletion windows.
+    /// The clock: tests move time to exercise deletion windows and schedules.
     public let now: @Sendable () -> Date
+    /// The rotation engine's side of RotateSecret, and where lifecycle events go.
+    public let rotation: RotationHooks
 
-    public init(store: any SecretStore, keyProvider: any KeyProvider, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any SecretStore,
+        keyProvider: any KeyProvider,
+        rotation: RotationHooks = .detached,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.envelope = Envelope(provider: keyProvider)
+        self.rotation = rotation
+        self.now = now
+    }
+
+    /// The same service with other rotation hooks (the engine is built after the service it drives).
+    public func with(rotation: RotationHooks) -> SecretsManager {
+        SecretsManager(store: self.store, envelope: self.envelope, rotation: rotation, now: self.now)
+    }
+
+    private init(store: any SecretStore, envelope: Envelope, rotation: RotationHooks, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.envelope = envelope
+        self.rotation = rotation
         self.now = now
     }
 
@@ -78,18 +98,21 @@ public struct SecretsManager: Sendable {
         of secret: SecretRecord,
         in tx: any SecretStoreTransaction
     ) throws {
+        try tx.insertVersion(try self.seal(value, versionId: versionId, of: secret, in: tx))
+    }
+
+    /// Seals `value` as version `versionId` of `secret`, ready to insert (or to fill a placeholder with).
+    func seal(_ value: SecretValue, versionId: String, of secret: SecretRecord, in tx: any SecretStoreTransaction) throws -> VersionRecord {
         let context = EncryptionContext(secretARN: secret.arn, versionId: versionId)
         let sealed = try self.envelope.seal(value.bytes, keyId: secret.kmsKeyId, context: context, in: tx)
-        try tx.insertVersion(
-            VersionRecord(
-                secretId: secret.id,
-                versionId: versionId,
-                createdDate: self.now(),
-                kmsKeyId: sealed.keyId,
-                wrappedDataKey: sealed.wrappedDataKey,
-                ciphertext: sealed.ciphertext,
-                isString: value.isString
-            )
+        return VersionRecord(
+            secretId: secret.id,
+            versionId: versionId,
+            createdDate: self.now(),
+            kmsKeyId: sealed.keyId,
+            wrappedDataKey: sealed.wrappedDataKey,
+            ciphertext: sealed.ciphertext,
+            isString: value.isString
         )
     }
 
