@@ -27,6 +27,7 @@ struct OperationCommand<Name: OperationName>: AsyncParsableCommand {
             case .blob: shape = "<value> | fileb://<path>"
             case .stringList: shape = "<value> [<value> ...]"
             case .structureList(let members): shape = members.map { "\($0)=<value>" }.joined(separator: ",") + " ..."
+            case .structure(let members, _): shape = members.map { "\($0)=<value>" }.joined(separator: ",") + " | <json>"
             }
             return "  \(parameter.required ? "" : "[")\(parameter.option) \(shape)\(parameter.required ? "" : "]")"
         }
@@ -114,7 +115,8 @@ extension OperationCommand {
         }
         let local: LockstepEnvironment
         do {
-            local = try LockstepEnvironment.open(globals.configuration, create: true)
+            // The rotation hooks make RotateSecret check the rotator name; rotations run in `serve` or `rotate`.
+            local = RotationSetup(try LockstepEnvironment.open(globals.configuration, create: true), options: RotationOptions()).environment
         } catch {
             FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
             throw ExitCode(255)
@@ -140,6 +142,8 @@ enum GetRandomPasswordName: OperationName { static let operation = "GetRandomPas
 enum ReplicateSecretToRegionsName: OperationName { static let operation = "ReplicateSecretToRegions" }
 enum RemoveRegionsFromReplicationName: OperationName { static let operation = "RemoveRegionsFromReplication" }
 enum StopReplicationToReplicaName: OperationName { static let operation = "StopReplicationToReplica" }
+enum RotateSecretName: OperationName { static let operation = "RotateSecret" }
+enum CancelRotateSecretName: OperationName { static let operation = "CancelRotateSecret" }
 
 /// The operation commands, in help order.
 let operationCommands: [any ParsableCommand.Type] = [
@@ -160,4 +164,6 @@ let operationCommands: [any ParsableCommand.Type] = [
     OperationCommand<ReplicateSecretToRegionsName>.self,
     OperationCommand<RemoveRegionsFromReplicationName>.self,
     OperationCommand<StopReplicationToReplicaName>.self,
+    OperationCommand<RotateSecretName>.self,
+    OperationCommand<CancelRotateSecretName>.self,
 ]

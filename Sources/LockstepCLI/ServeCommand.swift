@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import LockstepCore
+import LockstepRotation
 import LockstepServer
 import LockstepService
 import Logging
@@ -31,6 +32,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Rotations run at once by the scheduler.")
+    var maxConcurrentRotations = 4
+
+    @OptionGroup var rotation: RotationOptions
+
     func validate() throws {
         guard ServerConfiguration.parseListen(self.listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -46,7 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "lockstep")
         let configuration = self.store.configuration()
-        let environment = try LockstepEnvironment.open(configuration, create: true)
+        let setup = RotationSetup(try LockstepEnvironment.open(configuration, create: true), options: self.rotation)
+        let environment = setup.environment
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
         if try await keys.isEmpty() {
@@ -66,7 +73,15 @@ struct ServeCommand: AsyncParsableCommand {
             environment: environment,
             configuration: ServerConfiguration(host: host, port: port, tls: tls),
             authentication: self.dev ? .development(account: configuration.account) : .sigV4,
-            logger: logger
+            logger: logger,
+            services: [
+                RotationScheduler(
+                    engine: setup.engine,
+                    clock: ContinuousClock(),
+                    wakeup: setup.wakeup,
+                    maximumConcurrent: self.maxConcurrentRotations
+                )
+            ]
         ) { boundPort in
             writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (data directory \(configuration.dataDirectory.path))")
         }

@@ -10,7 +10,7 @@ import LockstepStore
 public import Logging
 import NIOCore
 import NIOSSL
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// `lockstep serve`: the AWS Secrets Manager API over HTTP on Hummingbird.
@@ -30,6 +30,7 @@ public enum LockstepServer {
         configuration: ServerConfiguration,
         authentication: APIHandler.Authentication,
         logger: Logger,
+        services: [any Service] = [],
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         ServerMetrics.shared.bootstrap()
@@ -65,7 +66,8 @@ public enum LockstepServer {
             router: router,
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lockstep"),
-            services: [StoreShutdown(store: environment.store, logger: logger)],
+            // Services stop in reverse order: the scheduler (and anything else) before the store's checkpoint.
+            services: [StoreShutdown(store: environment.store, logger: logger)] + services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

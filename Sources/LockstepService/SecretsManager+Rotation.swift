@@ -8,10 +8,8 @@ extension SecretsManager {
         "Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com."
     )
     static let noRotationFunction = SecretsManagerError(.invalidRequest, "No Lambda rotation function ARN is associated with this secret.")
-    static let previousRotationIncomplete = SecretsManagerError(
-        .invalidRequest,
-        "A previous rotation isn't complete. That rotation will be reattempted."
-    )
+    public static let previousRotationIncompleteMessage = "A previous rotation isn't complete. That rotation will be reattempted."
+    static let previousRotationIncomplete = SecretsManagerError(.invalidRequest, previousRotationIncompleteMessage)
 
     /// What starting a rotation came to.
     enum RotationStart: Sendable {
