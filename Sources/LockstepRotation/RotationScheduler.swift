@@ -87,7 +87,7 @@ public struct RotationScheduler<C: Clock>: Service where C.Duration == Duration 
         let shared = Shared()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                while !shared.stopping.load(ordering: .relaxed) {
+                while !shared.stopping.load(ordering: .relaxed), !Task.isCancelled {
                     var delay = self.maximumIdle
                     do {
                         try await self.engine.manager.startScheduledRotations()
@@ -130,13 +130,17 @@ public struct RotationScheduler<C: Clock>: Service where C.Duration == Duration 
     /// Waits `delay` on the clock, or less if woken.
     private func pause(for delay: Duration) async {
         guard delay > .zero else { return }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try? await self.clock.sleep(for: delay)
-                if !Task.isCancelled { self.wakeup.signal() }
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try? await self.clock.sleep(for: delay)
+                    if !Task.isCancelled { self.wakeup.signal() }
+                }
+                await self.wakeup.wait()
+                group.cancelAll()
             }
-            await self.wakeup.wait()
-            group.cancelAll()
+        } onCancel: {
+            self.wakeup.signal()
         }
     }
 }
