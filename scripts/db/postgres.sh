@@ -108,7 +108,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 shared_buffers = 32MB
-max_connections = 50
+max_connections = 100
 EOF
     cat >"$dir/data/pg_hba.conf" <<EOF
 # scripts/db/postgres.sh: socket trust for the script's own setup, SCRAM over TCP from loopback only.
