@@ -77,6 +77,25 @@ struct ConnectionTests {
         }
     }
 
+    @Test func blockingCallsStayOffTheConcurrencyPool() async throws {
+        // Eight sessions each wait 0.5 s in libpq at once. On their own queues that takes about 0.5 s; on the
+        // cooperative pool (one thread per core, 2 here) it would take at least 2 s.
+        try await Scratch.run { scratch in
+            var sessions: [PostgresSession] = []
+            for _ in 0..<8 {
+                sessions.append(try await scratch.connect(scratch.server.user, scratch.server.password))
+            }
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for session in sessions {
+                    group.addTask { _ = try await session.query("SELECT pg_sleep(0.5)") }
+                }
+                try await group.waitForAll()
+            }
+            #expect(ContinuousClock.now - start < .milliseconds(1500))
+        }
+    }
+
     @Test func aFailedStatementIsAnSQLErrorWithItsState() async throws {
         try await Scratch.run { scratch in
             let error = await #expect(throws: DatabaseError.self) { try await scratch.admin.execute("SELECT * FROM lockstep_no_such_table") }
