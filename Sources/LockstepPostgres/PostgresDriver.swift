@@ -8,8 +8,8 @@ public import LockstepDatabase
 ///
 /// ```swift
 /// let session = try await PostgresDriver().connect(credentials, timeouts: DatabaseTimeouts())
-/// defer { Task { await session.close() } }
 /// try await session.changeOwnPassword(user: credentials.username, to: newPassword)
+/// await session.close()
 /// ```
 public struct PostgresDriver: DatabaseDriver {
     public init() {}

@@ -29,8 +29,9 @@ enum PostgresErrorText {
     ///
     /// libpq reports a refused login without an SQLSTATE, so the text decides; it is English because a Swift process
     /// never calls `setlocale`, which leaves libpq's translations off. A server that refuses the user or its password
-    /// is ``DatabaseError/Kind/authentication`` (not worth retrying); everything else (refused, unreachable, timed out,
-    /// TLS impossible) is ``DatabaseError/Kind/network``.
+    /// is ``DatabaseError/Kind/authentication`` (not worth retrying), a missing database is
+    /// ``DatabaseError/Kind/validation``; everything else (refused, unreachable, timed out, TLS impossible) is
+    /// ``DatabaseError/Kind/network``.
     static func connectionFailure(_ message: String, removing secrets: [String]) -> DatabaseError {
         let text = Self.scrub(message, removing: secrets)
         let lowered = text.lowercased()
@@ -41,6 +42,9 @@ enum PostgresErrorText {
         ]
         if refusedLogin.contains(where: lowered.contains) {
             return DatabaseError(.authentication, text)
+        }
+        if lowered.contains("database \""), lowered.contains("does not exist") {
+            return DatabaseError(.validation, text)  // the secret's dbname is wrong: retrying won't help
         }
         return DatabaseError(.network, text.isEmpty ? "could not connect to the server" : text)
     }

@@ -35,6 +35,22 @@ struct ConnectionTests {
         }
     }
 
+    @Test func aMissingDatabaseIsAValidationError() async throws {
+        let server = try TestServer.require()
+        let credentials = DatabaseCredentials(
+            host: server.host,
+            port: server.port,
+            username: server.user,
+            password: server.password,
+            database: "lockstep_no_such_database",
+            tls: .disabled
+        )
+        let error = await #expect(throws: DatabaseError.self) {
+            _ = try await PostgresDriver().connect(credentials, timeouts: DatabaseTimeouts())
+        }
+        #expect(error?.kind == .validation)
+    }
+
     @Test func aClosedPortIsANetworkErrorAtOnce() async throws {
         let credentials = DatabaseCredentials(host: "127.0.0.1", port: 1, username: "nobody", password: "irrelevant", tls: .disabled)
         let start = ContinuousClock.now

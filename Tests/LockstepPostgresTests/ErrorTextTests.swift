@@ -46,6 +46,8 @@ struct ErrorTextTests {
         )
         #expect(down.kind == .network)
         #expect(PostgresErrorText.connectionFailure("timeout expired", removing: []).kind == .network)
+        let noDatabase = PostgresErrorText.connectionFailure("FATAL:  database \"nope\" does not exist", removing: [])
+        #expect(noDatabase.kind == .validation)
     }
 
     @Test func statementFailuresAreClassifiedBySQLState() {
