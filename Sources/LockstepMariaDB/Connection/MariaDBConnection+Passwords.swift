@@ -41,10 +41,10 @@ extension MariaDBConnection {
             let (desired, plugin) = try reader.grants(of: original, at: host)
             let account = quoting.account(user, host)
             let identified = passwords.identified(password.value, plugin: plugin)
+            let create = ["CREATE USER \(account) \(identified.sql)", builder.optionsClause(desired.options)]
             let statement =
                 existing.contains(host)
-                ? "ALTER USER \(account) \(identified.sql)"
-                : "CREATE USER \(account) \(identified.sql) \(builder.optionsClause(desired.options))"
+                ? "ALTER USER \(account) \(identified.sql)" : create.compactMap { $0 }.joined(separator: " ")
             try self.executeSettingPassword(statement, clause: identified, on: handle)
             let (current, _) = try reader.grants(of: user, at: host)
             for statement in builder.statements(for: account, from: current, to: desired) {

@@ -77,4 +77,13 @@ struct AccountOptions: Hashable {
     var maxConnections: String?
     var maxUserConnections: String?
     var maxStatementTime: String?
+
+    /// A new account's attributes: no TLS requirement, no limits.
+    static let fresh = AccountOptions(
+        maxQuestions: "0",
+        maxUpdates: "0",
+        maxConnections: "0",
+        maxUserConnections: "0",
+        maxStatementTime: "0"
+    )
 }

@@ -47,26 +47,35 @@ struct GrantStatements {
             statements.append("SET DEFAULT ROLE \(role) FOR \(account)")
         }
 
-        if current.options != desired.options {
-            statements.append("ALTER USER \(account) \(self.optionsClause(desired.options))")
+        if let clause = self.optionsClause(desired.options, from: current.options) {
+            statements.append("ALTER USER \(account) \(clause)")
         }
         return statements
     }
 
-    /// `REQUIRE … [WITH limits]`, for CREATE USER and ALTER USER.
-    func optionsClause(_ options: AccountOptions) -> String {
-        var clause = "REQUIRE " + self.requirement(options)
-        let limits = [
-            ("MAX_QUERIES_PER_HOUR", options.maxQuestions),
-            ("MAX_UPDATES_PER_HOUR", options.maxUpdates),
-            ("MAX_CONNECTIONS_PER_HOUR", options.maxConnections),
-            ("MAX_USER_CONNECTIONS", options.maxUserConnections),
-            ("MAX_STATEMENT_TIME", options.maxStatementTime),
-        ].compactMap { name, value in value.map { "\(name) \($0)" } }
-        if !limits.isEmpty {
-            clause += " WITH " + limits.joined(separator: " ")
+    /// `REQUIRE … WITH limits` with only what differs from `current` (a new account's defaults for CREATE USER):
+    /// nil when nothing does. The server stores an explicit `REQUIRE NONE` or zero limit apart from an absent one,
+    /// so leaving unchanged attributes out keeps a copy identical in `mysql.global_priv` too.
+    func optionsClause(_ desired: AccountOptions, from current: AccountOptions = AccountOptions.fresh) -> String? {
+        var clause: [String] = []
+        if (desired.sslType, desired.sslCipher, desired.x509Issuer, desired.x509Subject)
+            != (current.sslType, current.sslCipher, current.x509Issuer, current.x509Subject)
+        {
+            clause.append("REQUIRE " + self.requirement(desired))
         }
-        return clause
+        let limits = [
+            ("MAX_QUERIES_PER_HOUR", desired.maxQuestions, current.maxQuestions),
+            ("MAX_UPDATES_PER_HOUR", desired.maxUpdates, current.maxUpdates),
+            ("MAX_CONNECTIONS_PER_HOUR", desired.maxConnections, current.maxConnections),
+            ("MAX_USER_CONNECTIONS", desired.maxUserConnections, current.maxUserConnections),
+            ("MAX_STATEMENT_TIME", desired.maxStatementTime, current.maxStatementTime),
+        ].compactMap { name, desired, current in
+            desired.flatMap { Double($0) != current.flatMap(Double.init) ? "\(name) \($0)" : nil }
+        }
+        if !limits.isEmpty {
+            clause.append("WITH " + limits.joined(separator: " "))
+        }
+        return clause.isEmpty ? nil : clause.joined(separator: " ")
     }
 
     private func requirement(_ options: AccountOptions) -> String {
