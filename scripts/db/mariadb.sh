@@ -4,7 +4,8 @@
 # As root the server runs as the `mysql` OS user; as a normal user it runs as that user. The accounts that
 # mariadb-install-db leaves without a password (root@localhost, root@127.0.0.1, root@::1, anonymous users) are
 # dropped: the only login is `lockstep_admin` (all privileges, with grant option) and a random password.
-# The port is $LOCKSTEP_TESTDB_MARIADB_PORT (default 53306), or the next free one.
+# The port is $LOCKSTEP_TESTDB_MARIADB_PORT (default 53306), or the next free one. The ed25519 authentication
+# plugin is loaded, so tests can use ed25519 accounts.
 
 mariadb_state="$LOCKSTEP_TESTDB_DIR/mariadb"
 mariadb_admin_user="lockstep_admin"

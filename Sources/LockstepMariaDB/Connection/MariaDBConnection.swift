@@ -12,7 +12,6 @@ actor MariaDBConnection: DatabaseSession {
     /// MariaDB rather than MySQL: decides the password and role syntax (asked of the server, not read from a
     /// version string).
     private(set) var isMariaDB = true
-    private var timeouts = DatabaseTimeouts()
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { self.executor.asUnownedSerialExecutor() }
 
@@ -34,7 +33,6 @@ actor MariaDBConnection: DatabaseSession {
         Self.configureTLS(handle, credentials.tls)
         try handle.connect(credentials)
         self.handle = handle
-        self.timeouts = timeouts
         self.isMariaDB = handle.isMariaDB
         if self.isMariaDB {
             // The server's own limit on each statement, beside the socket timeouts.
