@@ -79,7 +79,10 @@ let package = Package(
         ),
         .target(
             name: "LockstepMariaDB",
-            dependencies: ["LockstepDatabase", "LockstepCore", "CMariaDB"],
+            dependencies: [
+                "LockstepDatabase", "LockstepCore", "CMariaDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
