@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "lockstep",
             dependencies: [
-                "LockstepCLI",
+                "LockstepCLI", "LockstepMariaDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -174,7 +174,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepRotationTests",
-            dependencies: ["LockstepRotation", "LockstepDatabase", "LockstepService", "LockstepStore", "LockstepCore"],
+            dependencies: [
+                "LockstepRotation", "LockstepDatabase", "LockstepService", "LockstepStore", "LockstepCore", "LockstepPostgres",
+                "LockstepMariaDB",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

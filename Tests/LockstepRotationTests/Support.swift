@@ -44,12 +44,14 @@ final class ManualClock: Clock, Sendable {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                // A task cancelled before it got here has already run its cancellation handler: don't wait.
+                let cancelled = Task.isCancelled
                 let resumeNow = self.state.withLock { state -> Bool in
-                    if deadline <= state.now { return true }
+                    if cancelled || deadline <= state.now { return true }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
                     return false
                 }
-                if resumeNow { continuation.resume() }
+                if resumeNow { cancelled ? continuation.resume(throwing: CancellationError()) : continuation.resume() }
             }
         } onCancel: {
             self.state.withLock { $0.sleepers.removeValue(forKey: id) }?.continuation.resume(throwing: CancellationError())
