@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "lockstep", targets: ["lockstep"]),
         .executable(name: "lockstep-benchmarks", targets: ["LockstepBenchmarks"]),
         .executable(name: "lockstep-bare-route", targets: ["LockstepBareRoute"]),
+        .executable(name: "lockstep-rotation-benchmarks", targets: ["RotationBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -138,6 +139,15 @@ let package = Package(
             name: "LockstepBenchmarks",
             dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepServer"],
             path: "Benchmarks/LockstepBenchmarks",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "RotationBenchmarks",
+            dependencies: [
+                "LockstepCore", "LockstepDatabase", "LockstepMariaDB", "LockstepPostgres", "LockstepRotation", "LockstepService",
+                "LockstepStore", "CPostgreSQL", "CMariaDB",
+            ],
+            path: "Benchmarks/RotationBenchmarks",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
