@@ -96,15 +96,21 @@ public struct RotationEngine: Sendable {
         )
         var action = machine.start()
         var lastFailure: RotationFailure?
+        // Whether the next step's start was recorded together with the previous step's success.
+        var startedNext = false
         do {
             while true {
                 switch action {
                 case .run(let step):
-                    if shouldStop() {
-                        try await self.manager.releaseRotation(claimed, owner: self.owner)
-                        return .paused
+                    if startedNext {
+                        startedNext = false
+                    } else {
+                        if shouldStop() {
+                            try await self.manager.releaseRotation(claimed, owner: self.owner)
+                            return .paused
+                        }
+                        claimed = try await self.manager.recordStepStart(step, of: claimed, owner: self.owner, lease: self.lease)
                     }
-                    claimed = try await self.manager.recordStepStart(step, of: claimed, owner: self.owner, lease: self.lease)
                     progress(.stepStarted(step, attempt: claimed.record.attempt + 1))
                     let failure: RotationFailure?
                     do {
@@ -125,7 +131,17 @@ public struct RotationEngine: Sendable {
                         progress(.stepSucceeded(step))
                         action = machine.stepSucceeded(step)
                         if case .run(let next) = action {
-                            try await self.manager.recordStepSuccess(step, next: next, of: claimed, owner: self.owner)
+                            // One commit records this step's success and the next one's start, unless shutdown is
+                            // under way: then the next step is left unstarted for whoever takes the rotation.
+                            let stopping = shouldStop()
+                            claimed = try await self.manager.recordStepSuccess(
+                                step,
+                                next: next,
+                                of: claimed,
+                                owner: self.owner,
+                                startingNextWithLease: stopping ? nil : self.lease
+                            )
+                            startedNext = !stopping
                         }
                     }
                 case .retry(let step, let delay):

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 
 /// A rotation or deletion lifecycle event (CloudTrail's event names, spec §4.1): RotationStarted,

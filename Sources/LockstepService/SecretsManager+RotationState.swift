@@ -161,15 +161,35 @@ extension SecretsManager {
         }
     }
 
-    /// Records that `step` succeeded and `next` is the step to run (its attempts start from zero).
-    public func recordStepSuccess(_ step: RotationStep, next: RotationStep, of claimed: ClaimedRotation, owner: String) async throws {
+    /// Records that `step` succeeded and `next` is the step to run (its attempts start from zero). With `lease`,
+    /// `next` is also recorded as starting, renewing the lease, in the same commit (what ``recordStepStart(_:of:owner:lease:)``
+    /// would do): one durable write per step instead of two. Returns the claim as the runner should see it before
+    /// `next` runs.
+    @discardableResult
+    public func recordStepSuccess(
+        _ step: RotationStep,
+        next: RotationStep,
+        of claimed: ClaimedRotation,
+        owner: String,
+        startingNextWithLease lease: TimeInterval? = nil
+    ) async throws -> ClaimedRotation {
         try await self.store.write { tx in
             var row = try self.held(claimed, owner: owner, in: tx)
+            let now = self.now()
             row.step = next
             row.attempt = 0
             row.stepStarted = false
-            row.updatedDate = self.now()
+            row.updatedDate = now
+            var updated = claimed
+            updated.record = row
+            if let lease {
+                row.attempt = 1
+                row.stepStarted = true
+                row.dueDate = now.addingTimeInterval(lease)
+                updated.record.dueDate = row.dueDate
+            }
             try tx.saveRotation(row)
+            return updated
         }
     }
 

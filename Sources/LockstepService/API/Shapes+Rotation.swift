@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import LockstepCore
 
 public struct RotateSecretRequest: Codable, Sendable, Hashable {
