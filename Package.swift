@@ -190,6 +190,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "LockstepDatabaseTests", dependencies: ["LockstepDatabase", "LockstepCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LockstepPostgresTests",
             dependencies: ["LockstepPostgres", "LockstepDatabase", "LockstepCore", "CPostgreSQL"],
