@@ -3,6 +3,7 @@ import Foundation
 import LockstepCore
 import LockstepRotation
 import LockstepService
+import Logging
 
 /// `lockstep rotate`: one rotation, run to completion in the foreground, each step printed as it happens.
 struct RotateCommand: AsyncParsableCommand {
@@ -26,6 +27,12 @@ struct RotateCommand: AsyncParsableCommand {
     @OptionGroup var rotation: RotationOptions
 
     func run() async throws {
+        // Each step is printed below; the log carries only warnings and errors.
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
         let setup = RotationSetup(try LockstepEnvironment.open(self.store.configuration(), create: false), options: self.rotation)
         let manager = setup.environment.manager
         let context = setup.environment.context
