@@ -104,6 +104,17 @@ extension SecretsManager {
     {
         guard row.status.isActive, let secret = try tx.secret(id: row.secretId) else { return nil }
         var row = row
+        // A secret scheduled for deletion doesn't change any more: its rotation stops (RestoreSecret and a new
+        // RotateSecret re-drive it).
+        guard secret.deletedDate == nil else {
+            row.status = .cancelled
+            row.dueDate = nil
+            row.leaseOwner = nil
+            row.updatedDate = now
+            row.finishedDate = now
+            try tx.saveRotation(row)
+            return nil
+        }
         row.leaseOwner = owner
         row.dueDate = now.addingTimeInterval(lease)
         row.updatedDate = now
@@ -119,7 +130,7 @@ extension SecretsManager {
     /// Re-reads the row inside `tx` and checks `claimed`'s runner still holds it.
     private func held(_ claimed: ClaimedRotation, owner: String, in tx: any SecretStoreTransaction) throws -> RotationRecord {
         guard let row = try tx.rotation(secretId: claimed.record.secretId), row.token == claimed.record.token,
-            row.status.isActive, row.leaseOwner == owner
+            row.status.isActive, row.leaseOwner == owner, try tx.secret(id: row.secretId)?.deletedDate == nil
         else { throw RotationLeaseLost() }
         return row
     }

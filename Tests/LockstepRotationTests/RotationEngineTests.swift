@@ -216,6 +216,23 @@ final class ScriptedRotator: Rotator {
         #expect(self.harness.events.names == ["RotationStarted", "RotationAbandoned"])
     }
 
+    @Test func aSecretScheduledForDeletionStopsRotating() async throws {
+        let (old, token) = try await self.start()
+        let manager = self.manager
+        let context = self.harness.context
+        self.rotator.during.withLock {
+            $0[.setSecret] = { _ = try? await manager.deleteSecret(DeleteSecretRequest(SecretId: "app"), context: context) }
+        }
+        #expect(try await self.engine().runDueRotations() == [.lost])
+        #expect(self.rotator.calls.map(\.step) == [.createSecret, .setSecret])
+        // The lease expires; the next runner finds a deleted secret and cancels the rotation instead of running it.
+        self.harness.clock.advance(by: .seconds(121))
+        #expect(try await self.engine(owner: "b").runDueRotations().isEmpty)
+        _ = try await manager.restoreSecret(RestoreSecretRequest(SecretId: "app"), context: context)
+        #expect(try await self.harness.status(manager, "app")?.Status == "cancelled")
+        #expect(try await self.harness.stages(manager, "app") == [old: ["AWSCURRENT"], token: ["AWSPENDING"]])
+    }
+
     @Test func aTestOnlyRotationRemovesItsTemporaryVersion() async throws {
         let created = try await self.manager.createSecret(
             CreateSecretRequest(Name: "t", ClientRequestToken: UUID().uuidString, SecretString: "v1"),
