@@ -7,7 +7,10 @@ import Logging
 /// The API server `lockstep rotate` runs for a process rotator, which calls the API back like a Lambda function.
 enum CallbackServer {
     /// Runs `body` while an API server listens on a free loopback port, its URL given to the process rotators.
-    static func run(_ setup: RotationSetup, _ body: @escaping @Sendable () async -> RotationOutcome) async throws
+    static func run(
+        _ setup: RotationSetup,
+        _ body: @escaping @Sendable () async -> RotationOutcome
+    ) async throws
         -> RotationOutcome
     {
         var logger = Logger(label: "lockstep.rotate.server")

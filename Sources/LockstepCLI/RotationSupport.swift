@@ -86,7 +86,8 @@ struct RotationSetup {
     let endpoint = RotatorEndpoint()
 
     init(_ base: LockstepEnvironment, options: RotationOptions, logger: Logger = Logger(label: "lockstep.rotation")) throws {
-        let catalog = try options.rotatorsDirectory().map { try RotatorCatalog.load($0, builtIns: InstalledRotators.builtInNames) } ?? RotatorCatalog()
+        let catalog =
+            try options.rotatorsDirectory().map { try RotatorCatalog.load($0, builtIns: InstalledRotators.builtInNames) } ?? RotatorCatalog()
         let wakeup = RotationWakeup()
         // The registry's rotators call the service, and the service asks the registry what it can invoke: build
         // the rotators on a hook-less service first, then attach the hooks.

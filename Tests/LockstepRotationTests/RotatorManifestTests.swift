@@ -58,17 +58,32 @@ import Testing
         (#"{"runtime": "process"}"#, #""command" is required for the process runtime: a non-empty array of strings (argv)"#),
         (#"{"runtime": "process", "command": "./x"}"#, #""command" is required for the process runtime: a non-empty array of strings (argv)"#),
         (#"{"runtime": "process", "command": ["./x", 1]}"#, #"every element of "command" must be a non-empty string"#),
-        (#"{"runtime": "process", "command": ["./x"], "handler": "a.b"}"#, "unknown key \"handler\" for runtime process (allowed: command, description, environment, name, runtime, timeout)"),
-        (#"{"runtime": "python-lambda", "handler": "lambda_handler"}"#, #""handler" must be "module.function" (Python identifiers), e.g. lambda_function.lambda_handler"#),
-        (#"{"runtime": "python-lambda", "handler": "a.1b"}"#, #""handler" must be "module.function" (Python identifiers), e.g. lambda_function.lambda_handler"#),
+        (
+            #"{"runtime": "process", "command": ["./x"], "handler": "a.b"}"#,
+            "unknown key \"handler\" for runtime process (allowed: command, description, environment, name, runtime, timeout)"
+        ),
+        (
+            #"{"runtime": "python-lambda", "handler": "lambda_handler"}"#,
+            #""handler" must be "module.function" (Python identifiers), e.g. lambda_function.lambda_handler"#
+        ),
+        (
+            #"{"runtime": "python-lambda", "handler": "a.1b"}"#,
+            #""handler" must be "module.function" (Python identifiers), e.g. lambda_function.lambda_handler"#
+        ),
         (#"{"runtime": "python-lambda", "timeout": 0}"#, #""timeout" must be a number of seconds above 0 and at most 900"#),
         (#"{"runtime": "python-lambda", "timeout": 901}"#, #""timeout" must be a number of seconds above 0 and at most 900"#),
         (#"{"runtime": "python-lambda", "timeout": "30"}"#, #""timeout" must be a number of seconds above 0 and at most 900"#),
         (#"{"runtime": "python-lambda", "environment": ["A"]}"#, #""environment" must be an object of string values"#),
         (#"{"runtime": "python-lambda", "environment": {"A": 1}}"#, "environment variable A must be a string"),
         (#"{"runtime": "python-lambda", "environment": {"A=B": "1"}}"#, #"environment variable name "A=B" is not valid"#),
-        (#"{"runtime": "python-lambda", "environment": {"AWS_ACCESS_KEY_ID": "x"}}"#, "environment variable AWS_ACCESS_KEY_ID is set by Lockstep and can't be overridden"),
-        (#"{"runtime": "python-lambda", "environment": {"LOCKSTEP_ROOT_KEY": "x"}}"#, "environment variable LOCKSTEP_ROOT_KEY is set by Lockstep and can't be overridden"),
+        (
+            #"{"runtime": "python-lambda", "environment": {"AWS_ACCESS_KEY_ID": "x"}}"#,
+            "environment variable AWS_ACCESS_KEY_ID is set by Lockstep and can't be overridden"
+        ),
+        (
+            #"{"runtime": "python-lambda", "environment": {"LOCKSTEP_ROOT_KEY": "x"}}"#,
+            "environment variable LOCKSTEP_ROOT_KEY is set by Lockstep and can't be overridden"
+        ),
         (#"{"runtime": "python-lambda", "name": "other"}"#, #""name" must equal the folder name api-key"#),
         (#"{"runtime": "python-lambda", "description": 3}"#, #""description" must be a string"#),
     ])

@@ -47,8 +47,9 @@ def wait_for_rotation(server, secret_id, timeout=120):
 
 
 def rotation_keys(server):
-    keys = json.loads(lockstep(server, "iam", "list-access-keys").stdout)
-    return [k for k in keys.get("AccessKeyMetadata", keys.get("AccessKeys", [])) if k["UserName"] == "lockstep-rotation"]
+    keys = json.loads(lockstep(server, "iam", "list-access-keys").stdout)["AccessKeyMetadata"]
+    assert any(k["UserName"] == "admin" for k in keys)
+    return [k for k in keys if k["UserName"] == "lockstep-rotation"]
 
 
 def assert_not_in_data_directory(server, *needles):
@@ -77,6 +78,12 @@ def rotating():
     s = Server("--rotators-dir", FIXTURES, "--retry-base-delay", "0.2", "--max-attempts", "1")
     yield s
     s.close()
+
+
+@pytest.fixture
+def name(request):
+    """A fresh secret name per test (parametrized ids hold brackets, which names can't)."""
+    return f"compat/{request.node.name.replace('[', '-').replace(']', '')}/{time.time_ns()}"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +117,16 @@ def test_a_process_rotator_runs_the_four_steps(rotating, name, tmp_path, rotator
     assert sm.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"] == value
     stages = sm.describe_secret(SecretId=arn)["VersionIdsToStages"]
     assert stages == {started["VersionId"]: ["AWSCURRENT"], list(first)[0]: ["AWSPREVIOUS"]}
-    assert rotation_keys(rotating) == []  # Each step's access key was deleted.
+    # The rotator called the API with the credentials issued for its steps, each deleted after its step.
+    assert f"principal=arn:aws:iam::{ACCOUNT}:user/lockstep-rotation" in rotating.server_log()
+    assert rotation_keys(rotating) == []
+    if rotator == "shell-aws-cli":
+        # A clean environment: nothing of the server's own (LOCKSTEP_BIN, the test runner's variables...).
+        assert (tmp_path / "trace.env").read_text().split() == sorted([
+            "AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_PAGER", "AWS_REGION",
+            "AWS_SECRET_ACCESS_KEY", "HOME", "LANG", "PATH", "PWD", "SECRETS_MANAGER_ENDPOINT"])
+        home = (tmp_path / "trace.home").read_text().strip()
+        assert home != os.environ.get("HOME") and not os.path.exists(home)  # A private HOME, removed afterwards.
 
 
 def failing_rotation(rotating, name, tmp_path, rotator, password):

@@ -51,7 +51,11 @@ public struct ProcessRotator: Rotator {
         let valuesBefore = await self.labelledValues(invocation)
         let credentials: RotationCredentials
         do {
-            credentials = try await self.issuer.issue(secretARN: invocation.secretARN, masterARN: valuesBefore?.masterARN, context: invocation.context)
+            credentials = try await self.issuer.issue(
+                secretARN: invocation.secretARN,
+                masterARN: valuesBefore?.masterARN,
+                context: invocation.context
+            )
         } catch {
             throw RotatorError(.rotator, "Credentials for rotator \(self.manifest.name) could not be issued.")
         }
@@ -178,7 +182,10 @@ public struct ProcessRotator: Rotator {
     /// version; nil when they can't be read (then nothing the child printed can be shown).
     func labelledValues(_ invocation: RotationInvocation) async -> LabelledValues? {
         do {
-            let description = try await self.manager.describeSecret(DescribeSecretRequest(SecretId: invocation.secretARN), context: invocation.context)
+            let description = try await self.manager.describeSecret(
+                DescribeSecretRequest(SecretId: invocation.secretARN),
+                context: invocation.context
+            )
             var versionIds = Set((description.VersionIdsToStages ?? [:]).filter { !$0.value.isEmpty }.keys)
             versionIds.insert(invocation.token)
             var result = LabelledValues(values: [])

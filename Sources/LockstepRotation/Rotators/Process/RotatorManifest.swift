@@ -71,7 +71,10 @@ public struct RotatorManifest: Sendable, Hashable {
         }
         let allowed = Self.commonKeys.union(runtimeKeys)
         if let unknown = fields.keys.filter({ !allowed.contains($0) }).sorted().first {
-            throw RotatorManifestError(name, "unknown key \"\(unknown)\" for runtime \(runtimeName) (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            throw RotatorManifestError(
+                name,
+                "unknown key \"\(unknown)\" for runtime \(runtimeName) (allowed: \(allowed.sorted().joined(separator: ", ")))"
+            )
         }
         if let declared = fields["name"] {
             guard case .string(let text) = declared, text == name else {
@@ -135,10 +138,11 @@ public struct RotatorManifest: Sendable, Hashable {
     /// `module.function`, the module possibly dotted (`package.module.function`).
     static func isValidHandler(_ handler: String) -> Bool {
         let parts = handler.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count >= 2 && parts.allSatisfy { part in
-            guard let first = part.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
-            return part.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || Self.isDigit($0))) }
-        }
+        return parts.count >= 2
+            && parts.allSatisfy { part in
+                guard let first = part.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else { return false }
+                return part.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || Self.isDigit($0))) }
+            }
     }
 
     private static func timeout(_ value: ManifestJSON?, name: String) throws(RotatorManifestError) -> Duration {

@@ -10,6 +10,10 @@ sm() { aws secretsmanager --endpoint-url "$SECRETS_MANAGER_ENDPOINT" --output te
 current=$(sm get-secret-value --secret-id "$arn" --version-stage AWSCURRENT --query SecretString)
 trace=$(printf '%s' "$current" | sed -n 's/.*"trace": *"\([^"]*\)".*/\1/p')
 printf '%s\n' "$step" >> "$trace"
+if [ "$step" = createSecret ]; then
+    env | cut -d= -f1 | sort > "$trace.env"   # The test checks the environment is the clean one.
+    printf '%s\n' "$HOME" > "$trace.home"
+fi
 case "$step" in
 createSecret)
     if ! sm get-secret-value --secret-id "$arn" --version-id "$token" --version-stage AWSPENDING >/dev/null 2>&1; then
