@@ -42,6 +42,8 @@ let package = Package(
             pkgConfig: "libmariadb",
             providers: [.apt(["libmariadb-dev"]), .brew(["mariadb-connector-c"])]
         ),
+        // glibc's spawn extensions (posix_spawn_file_actions_addchdir_np, ...closefrom_np, pipe2) for process rotators.
+        .systemLibrary(name: "CSpawn"),
         .target(name: "LockstepCore", swiftSettings: swiftSettings),
         .target(
             name: "LockstepCrypto",
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "LockstepRotation",
             dependencies: [
-                "LockstepCore", "LockstepDatabase", "LockstepService", "LockstepStore",
+                "LockstepCore", "LockstepDatabase", "LockstepService", "LockstepStore", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -14,6 +14,8 @@ struct RotateCommand: AsyncParsableCommand {
             Stores the given rotation settings (as rotate-secret does), then runs createSecret, setSecret, testSecret
             and finishSecret, retrying failed steps with backoff. An unfinished earlier rotation is resumed with its
             own token. If a running `lockstep serve` on the same data directory holds the rotation, this follows it.
+            A process rotator (rotators/<name>/) calls the API back: for the rotation's duration an API server runs
+            in this process on 127.0.0.1 with a free port, and the rotator gets its URL in SECRETS_MANAGER_ENDPOINT.
             Exits 0 when the rotation succeeded, 1 when it failed.
             """
     )
@@ -33,7 +35,7 @@ struct RotateCommand: AsyncParsableCommand {
             handler.logLevel = .warning
             return handler
         }
-        let setup = RotationSetup(try LockstepEnvironment.open(self.store.configuration(), create: false), options: self.rotation)
+        let setup = try RotationSetup(try LockstepEnvironment.open(self.store.configuration(), create: false), options: self.rotation)
         let manager = setup.environment.manager
         let context = setup.environment.context
         var rules: RotationRulesType?
@@ -70,7 +72,11 @@ struct RotateCommand: AsyncParsableCommand {
         else {
             throw ExitCode(try await self.follow(manager: manager, context: context))
         }
-        let outcome = await setup.engine.run(claimed, retryInline: true, progress: { Self.print($0, since: started) })
+        let run: @Sendable () async -> RotationOutcome = {
+            await setup.engine.run(claimed, retryInline: true, progress: { Self.print($0, since: started) })
+        }
+        let rotator = try await manager.describeSecret(DescribeSecretRequest(SecretId: claimed.secretARN), context: context).RotationLambdaARN
+        let outcome = rotator.map(setup.isProcessRotator) == true ? try await CallbackServer.run(setup, run) : await run()
         if case .succeeded = outcome { return }
         throw ExitCode(1)
     }

@@ -19,6 +19,24 @@ struct RotationOptions: ParsableArguments {
     @Option(help: "Seconds to connect to a database before the attempt fails.")
     var databaseConnectTimeout: Int = 5
 
+    @Option(
+        help: ArgumentHelp(
+            "Folder of custom rotators, one <name>/rotator.json each (see rotators/README.md).",
+            discussion: "Default: $LOCKSTEP_ROTATORS_DIR, else ./rotators when it exists."
+        )
+    )
+    var rotatorsDir: String?
+
+    /// `--rotators-dir`, else `$LOCKSTEP_ROTATORS_DIR`, else `./rotators` when that folder exists.
+    func rotatorsDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        if let path = self.rotatorsDir ?? environment["LOCKSTEP_ROTATORS_DIR"], !path.isEmpty {
+            return URL(fileURLWithPath: path, isDirectory: true)
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: "rotators", isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+        return URL(fileURLWithPath: "rotators", isDirectory: true)
+    }
+
     var policy: RotationRetryPolicy {
         RotationRetryPolicy(baseDelay: self.retryBaseDelay, maximumDelay: 3_600, maximumAttempts: max(1, self.maxAttempts))
     }
@@ -26,9 +44,17 @@ struct RotationOptions: ParsableArguments {
     var timeouts: DatabaseTimeouts { DatabaseTimeouts(connect: .seconds(max(1, self.databaseConnectTimeout))) }
 }
 
-/// The rotators Lockstep ships with (DESIGN.md §6), by the names a RotationLambdaARN uses.
-enum BuiltInRotators {
-    static func registry(manager: SecretsManager, timeouts: DatabaseTimeouts) -> RotatorRegistry {
+/// The rotators a process can invoke (DESIGN.md §6): the built-ins, by the names a RotationLambdaARN uses, and the
+/// custom rotators of the rotators directory.
+enum InstalledRotators {
+    static let builtInNames: Set<String> = ["postgres-single-user", "postgres-multi-user", "mariadb-single-user", "mariadb-multi-user"]
+
+    static func registry(
+        manager: SecretsManager,
+        timeouts: DatabaseTimeouts,
+        catalog: RotatorCatalog,
+        endpoint: RotatorEndpoint
+    ) -> RotatorRegistry {
         var rotators: [String: any Rotator] = [:]
         let drivers: [(String, any DatabaseDriver)] = [("postgres", PostgresDriver()), ("mariadb", MariaDBDriver())]
         for (engine, driver) in drivers {
@@ -41,6 +67,11 @@ enum BuiltInRotators {
                 )
             }
         }
+        // Revocation must take effect at once for this issuer: no cached keys.
+        let issuer = AccessKeyCredentialIssuer(keys: AccessKeys(manager: manager, cacheLifetime: 0))
+        for manifest in catalog.manifests.values {
+            rotators[manifest.name] = ProcessRotator(manifest: manifest, manager: manager, endpoint: endpoint, issuer: issuer)
+        }
         return RotatorRegistry(rotators)
     }
 }
@@ -50,18 +81,37 @@ struct RotationSetup {
     let environment: LockstepEnvironment
     let engine: RotationEngine
     let wakeup: RotationWakeup
+    let catalog: RotatorCatalog
+    /// Where process rotators call the API: set by whoever runs the server, once it listens.
+    let endpoint = RotatorEndpoint()
 
-    init(_ base: LockstepEnvironment, options: RotationOptions, logger: Logger = Logger(label: "lockstep.rotation")) {
+    init(_ base: LockstepEnvironment, options: RotationOptions, logger: Logger = Logger(label: "lockstep.rotation")) throws {
+        let catalog =
+            try options.rotatorsDirectory().map { try RotatorCatalog.load($0, builtIns: InstalledRotators.builtInNames) } ?? RotatorCatalog()
         let wakeup = RotationWakeup()
         // The registry's rotators call the service, and the service asks the registry what it can invoke: build
         // the rotators on a hook-less service first, then attach the hooks.
-        let registry = BuiltInRotators.registry(manager: base.manager, timeouts: options.timeouts)
+        let registry = InstalledRotators.registry(manager: base.manager, timeouts: options.timeouts, catalog: catalog, endpoint: self.endpoint)
         let environment = base.with(
             rotation: RotationHooks(canInvoke: registry.canInvoke, rotationQueued: { wakeup.signal() })
         )
-        let rotators = BuiltInRotators.registry(manager: environment.manager, timeouts: options.timeouts)
+        let rotators = InstalledRotators.registry(manager: environment.manager, timeouts: options.timeouts, catalog: catalog, endpoint: self.endpoint)
         self.environment = environment
         self.wakeup = wakeup
-        self.engine = RotationEngine(manager: environment.manager, registry: rotators, policy: options.policy, logger: logger)
+        self.catalog = catalog
+        // A lease must outlast the longest step, or another runner could take a rotation whose step still runs.
+        let longestStep = Double(catalog.longestTimeout.components.seconds)
+        self.engine = RotationEngine(
+            manager: environment.manager,
+            registry: rotators,
+            policy: options.policy,
+            lease: max(120, longestStep + 60),
+            logger: logger
+        )
+    }
+
+    /// True when `reference` (a RotationLambdaARN) names a process rotator, which calls an API server back.
+    func isProcessRotator(_ reference: String) -> Bool {
+        RotatorRegistry.functionName(reference).map { self.catalog.manifests[$0] != nil } ?? false
     }
 }

@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "lockstep")
         let configuration = self.store.configuration()
-        let setup = RotationSetup(try LockstepEnvironment.open(configuration, create: true), options: self.rotation)
+        let setup = try RotationSetup(try LockstepEnvironment.open(configuration, create: true), options: self.rotation)
         let environment = setup.environment
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
@@ -69,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let (host, port) = ServerConfiguration.parseListen(self.listen)!
         let tls = self.tlsCert.map { ServerConfiguration.TLS(certificatePath: $0, privateKeyPath: self.tlsKey!) }
         let scheme = tls == nil ? "http" : "https"
+        let endpoint = setup.endpoint
         let app = try LockstepServer.buildApplication(
             environment: environment,
             configuration: ServerConfiguration(host: host, port: port, tls: tls),
@@ -83,6 +84,7 @@ struct ServeCommand: AsyncParsableCommand {
                 )
             ]
         ) { boundPort in
+            endpoint.set(RotatorEndpoint.url(scheme: scheme, host: host, port: boundPort))
             writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (data directory \(configuration.dataDirectory.path))")
         }
         try await app.runService()
