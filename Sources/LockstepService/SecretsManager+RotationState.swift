@@ -161,6 +161,24 @@ extension SecretsManager {
         }
     }
 
+    /// Frees the leases held by owners `isGone` says no longer run (a crashed process): those rotations are due now,
+    /// for any runner. Returns how many were freed.
+    public func releaseLeases(heldBy isGone: @escaping @Sendable (String) -> Bool) async throws -> Int {
+        try await self.store.write { tx in
+            let now = self.now()
+            var freed = 0
+            for var row in try tx.rotations() where row.status.isActive {
+                guard let owner = row.leaseOwner, isGone(owner) else { continue }
+                row.leaseOwner = nil
+                row.dueDate = now
+                row.updatedDate = now
+                try tx.saveRotation(row)
+                freed += 1
+            }
+            return freed
+        }
+    }
+
     /// Records that `step` succeeded and `next` is the step to run (its attempts start from zero).
     public func recordStepSuccess(_ step: RotationStep, next: RotationStep, of claimed: ClaimedRotation, owner: String) async throws {
         try await self.store.write { tx in
@@ -235,6 +253,7 @@ extension SecretsManager {
             row.updatedDate = now
             row.finishedDate = now
             try tx.saveRotation(row)
+            if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
             return self.event("RotationSucceeded", secret: secret, versionId: row.token)
         }
         self.rotation.events.record(event)
