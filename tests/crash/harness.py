@@ -114,7 +114,7 @@ class DataDirectory:
     def __init__(self, parent=None):
         self.path = tempfile.mkdtemp(prefix="lockstep-crash-", dir=parent)
         self.data = os.path.join(self.path, "data")
-        output = self.cli("init", "--account-id", ACCOUNT).stdout
+        output = self.cli("init").stdout
         self.access_key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", output).group(1)
         self.secret_access_key = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", output).group(1)
 
@@ -122,6 +122,7 @@ class DataDirectory:
         env = dict(os.environ)
         for name in ("LOCKSTEP_ROOT_KEY", "LOCKSTEP_FAULT", "AWS_ENDPOINT_URL"):
             env.pop(name, None)
+        env["LOCKSTEP_ACCOUNT_ID"] = ACCOUNT
         env.update(extra)
         return env
 
