@@ -132,8 +132,9 @@ def run_cell(cell, databases):
                                      db.secret_json(user, password, **extra))
         original = created["VersionId"]
         # Queued in the store; the server's scheduler picks it up as it starts, with the fault armed.
-        token = directory.cli_json("rotate-secret", "--secret-id", SECRET, "--rotation-lambda-arn", rotator,
-                                   "--rotation-rules", "AutomaticallyAfterDays=30")["VersionId"]
+        queued = directory.cli("rotate-secret", "--secret-id", SECRET, "--rotation-lambda-arn", rotator,
+                               "--rotation-rules", "AutomaticallyAfterDays=30")
+        token = json.loads(queued.stdout)["VersionId"]
 
         first = Server(directory, *SERVE_ARGS, fault=cell.fault or "store.transaction:fail:1000000", name="first")
         servers.append(first)
@@ -155,11 +156,18 @@ def run_cell(cell, databases):
             result.fired = first.wait_log(f"failing the call at {cell.point.replace('.', '[.]')}", 30)
             if not result.fired:
                 result.problems.append("the fault did not fire")
-            # Straight after the failure (the retry waits 1-2 s, a store failure waits out the lease).
-            result.before_ok, result.before = check_serving(db, Versions(server=first))
-            # The same process recovers on its own: a failed call is retried.
-            if not wait_finished(first, token, 30):
-                result.problems.append("the process that saw the failure did not finish the rotation")
+            if first.running:
+                # Frozen just after the failure, so that the labels and the logins are read at one instant.
+                first.process.send_signal(signal.SIGSTOP)
+                result.before_ok, result.before = check_serving(db, Versions(directory=directory))
+                first.process.send_signal(signal.SIGCONT)
+                # The same process recovers on its own: a failed call is retried.
+                if not wait_finished(first, token, 30):
+                    result.problems.append("the process that saw the failure did not finish the rotation")
+            else:
+                # A store that fails during start-up stops the server (it can't serve without one).
+                result.before_ok, result.before = check_serving(db, Versions(directory=directory))
+                result.before += f" (server exited {first.process.returncode})"
         if not result.before_ok:
             result.problems.append("no labelled credential logged in before the restart")
         first.stop(signal.SIGKILL if first.running and cell.action == "kill" else signal.SIGTERM)
@@ -203,7 +211,7 @@ def run_cell(cell, databases):
                     result.problems.append(f"AWSPREVIOUS (the other user) does not work ({previous_login})")
         result.after = ", ".join(checks)
         result.after_ok = login == "reads" and pending is None
-        result.trail = check_trail(result, [s.log() for s in servers], token)
+        result.trail = check_trail(result, [queued.stderr] + [s.log() for s in servers], token)
         return result
     except Exception as error:  # a harness failure is a failed cell, with its reason
         result.problems.append(f"{type(error).__name__}: {error}")
@@ -234,8 +242,11 @@ def wait_finished(server, token, timeout):
 
 
 def check_trail(result, logs, token):
-    """The lifecycle events of the run: the rotation succeeded exactly once, and nothing says it failed."""
+    """The lifecycle events of the run (the CLI that queued it, then each server): the rotation started and succeeded
+    exactly once each, and nothing says it failed."""
     events = [name for log in logs for name, version in lifecycle_events(log) if version == token]
+    if events.count("RotationStarted") != 1:
+        result.problems.append(f"the events show {events.count('RotationStarted')} RotationStarted")
     trail = "→".join(name.removeprefix("Rotation") for name in events) or "none"
     if result.outcome == "completed" and events.count("RotationSucceeded") != 1:
         result.problems.append(f"the events show {events.count('RotationSucceeded')} RotationSucceeded")

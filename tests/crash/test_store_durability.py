@@ -67,9 +67,14 @@ class Writer:
         """Checks every acknowledged put (its version, label and value) and the last acknowledged move; returns lost."""
         lost = []
         labels = {}
-        for page in client.get_paginator("list_secret_version_ids").paginate(SecretId=self.name, IncludeDeprecated=True):
+        arguments = {"SecretId": self.name, "IncludeDeprecated": True, "MaxResults": 100}
+        while True:
+            page = client.list_secret_version_ids(**arguments)
             for version in page["Versions"]:
                 labels[version["VersionId"]] = set(version.get("VersionStages", []))
+            if not page.get("NextToken"):
+                break
+            arguments["NextToken"] = page["NextToken"]
         for version, (value, label) in self.acknowledged.items():
             if label not in labels.get(version, set()):
                 lost.append(f"{self.name} {version} lost its version or label")
