@@ -11,8 +11,10 @@ import Testing
         #expect(third.point == .storeTransaction && third.action == .fail && third.nth == 3)
     }
 
-    @Test(arguments: ["", "store.transaction", "store.transaction:explode", "nowhere:kill", "store.transaction:kill:0",
-        "store.transaction:kill:x", "store.transaction:kill:1:2", ":kill"])
+    @Test(arguments: [
+        "", "store.transaction", "store.transaction:explode", "nowhere:kill", "store.transaction:kill:0",
+        "store.transaction:kill:x", "store.transaction:kill:1:2", ":kill",
+    ])
     func malformedPlansAreRejected(_ text: String) {
         #expect(FaultInjection.Plan(text) == nil)
     }

@@ -43,7 +43,10 @@ import Glibc
         let harness = try RotationHarness()
         let manager = harness.manager(accepting: ["scripted"])
         for name in ["dead", "alive"] {
-            _ = try await manager.createSecret(CreateSecretRequest(Name: name, ClientRequestToken: UUID().uuidString, SecretString: "v1"), context: harness.context)
+            _ = try await manager.createSecret(
+                CreateSecretRequest(Name: name, ClientRequestToken: UUID().uuidString, SecretString: "v1"),
+                context: harness.context
+            )
             _ = try await manager.rotateSecret(
                 RotateSecretRequest(SecretId: name, RotationLambdaARN: "scripted", RotationRules: RotationRulesType(AutomaticallyAfterDays: 30)),
                 context: harness.context

@@ -7,6 +7,7 @@ logs in, AWSPENDING is gone, AWSPREVIOUS is where AWS would leave it, and the li
 """
 import dataclasses
 import json
+import re
 import signal
 import time
 
@@ -248,6 +249,12 @@ def check_trail(result, logs, token):
     if events.count("RotationStarted") != 1:
         result.problems.append(f"the events show {events.count('RotationStarted')} RotationStarted")
     trail = "→".join(name.removeprefix("Rotation") for name in events) or "none"
+    # Between them, what the engine logged: failed steps it retried, and a dead runner's rotation resumed at once.
+    retried = [m.group(1) for log in logs for m in re.finditer(r"step=(\w+)[^\n]*rotation step failed", log)]
+    resumed = any("resuming rotations of a runner that died" in log for log in logs)
+    notes = ([f"{len(retried)} step failure(s) retried"] if retried else []) + (["lease freed"] if resumed else [])
+    if notes:
+        trail += f" ({', '.join(notes)})"
     if result.outcome == "completed" and events.count("RotationSucceeded") != 1:
         result.problems.append(f"the events show {events.count('RotationSucceeded')} RotationSucceeded")
     if result.outcome == "abandoned" and "RotationAbandoned" not in events:
