@@ -16,6 +16,14 @@ struct RotationOptions: ParsableArguments {
     @Option(help: "Attempts of one step before the rotation fails (it is tried again at the next scheduled window).")
     var maxAttempts: Int = 6
 
+    @Option(
+        help: """
+            Seconds a runner's claim on a rotation lasts without renewal (renewed at every step; must exceed the \
+            longest step). A crashed process's rotations wait this long, unless it ran on this machine.
+            """
+    )
+    var rotationLease: Double = 120
+
     @Option(help: "Seconds to connect to a database before the attempt fails.")
     var databaseConnectTimeout: Int = 5
 
@@ -105,7 +113,7 @@ struct RotationSetup {
             manager: environment.manager,
             registry: rotators,
             policy: options.policy,
-            lease: max(120, longestStep + 60),
+            lease: max(1, options.rotationLease, longestStep > 0 ? longestStep + 60 : 0),
             logger: logger
         )
     }

@@ -44,6 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        FaultInjection.prepare()  // debug builds: announce a fault armed by LOCKSTEP_FAULT (tests/crash)
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -24,7 +24,7 @@ extension PostgresSession: DatabaseSession {
             if try self.query(RoleSQL.actsAsAnotherRoleQuery, [user]).first?.first == "t" {
                 try self.execute("SET LOCAL ROLE NONE")
             }
-            try self.execute(sql, removing: [password.value, verifier])
+            try self.executeSettingPassword(sql, removing: [password.value, verifier])
         }
     }
 
@@ -63,12 +63,12 @@ extension PostgresSession: DatabaseSession {
                     validUntilLiteral: try attributes.validUntil.map { (text) throws(DatabaseError) in try self.escapeLiteral(text) },
                     sessionIsSuperuser: isSuperuser
                 )
-                try self.execute(create, removing: secrets)
+                try self.executeSettingPassword(create, removing: secrets)
                 try self.execute(RoleSQL.grant(try self.escapeIdentifier(original), to: clone))
                 try self.execute(RoleSQL.actAs(try self.escapeLiteral(original), clone: clone))
                 return
             }
-            try self.execute(RoleSQL.setPassword(clone, verifierLiteral: verifierLiteral), removing: secrets)
+            try self.executeSettingPassword(RoleSQL.setPassword(clone, verifierLiteral: verifierLiteral), removing: secrets)
             let link = try self.query(RoleSQL.linkQuery, [user, original]).first ?? []
             guard link.count == 3, link[0] == "f" else { return }  // the original's ancestor: only the password
             if link[1] != "t" {
@@ -78,6 +78,17 @@ extension PostgresSession: DatabaseSession {
                 try self.execute(RoleSQL.actAs(try self.escapeLiteral(original), clone: clone))
             }
         }
+    }
+
+    /// The statement that changes a password, between its two fault points (a failure there is a lost connection).
+    private func executeSettingPassword(_ sql: String, removing secrets: [String]) throws(DatabaseError) {
+        if FaultInjection.reach(.databasePasswordBefore) { throw Self.injectedDisconnect(.databasePasswordBefore) }
+        try self.execute(sql, removing: secrets)
+        if FaultInjection.reach(.databasePasswordAfter) { throw Self.injectedDisconnect(.databasePasswordAfter) }
+    }
+
+    private static func injectedDisconnect(_ point: FaultPoint) -> DatabaseError {
+        DatabaseError(.network, "server closed the connection unexpectedly (fault injected at \(point.rawValue))")
     }
 
     private func attributes(of role: String) throws(DatabaseError) -> RoleSQL.Attributes? {

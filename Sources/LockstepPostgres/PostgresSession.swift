@@ -86,14 +86,37 @@ actor PostgresSession {
     /// Runs `body` between BEGIN and COMMIT; any error rolls back (best effort: the connection may be gone).
     func transaction<T>(_ body: () throws(DatabaseError) -> T) throws(DatabaseError) -> T {
         try self.execute("BEGIN")
+        let value: T
         do {
-            let value = try body()
-            try self.execute("COMMIT")
-            return value
+            value = try body()
         } catch {
             try? self.execute("ROLLBACK")
             throw error
         }
+        try self.commit()
+        return value
+    }
+
+    /// COMMIT, sent and answered in two halves (what `PQexec` does in one) so that the crash harness can stop in
+    /// between: once COMMIT is sent, whether it took effect is unknown to us until the answer is read (the
+    /// ambiguous commit, fault point `database.commit.unanswered`). No ROLLBACK follows a failure here: the
+    /// transaction is over either way.
+    private func commit() throws(DatabaseError) {
+        let connection = try self.openConnection()
+        guard PQsendQuery(connection, "COMMIT") == 1 else {
+            throw PostgresErrorText.connectionFailure(String(cString: PQerrorMessage(connection)), removing: [])
+        }
+        if FaultInjection.reach(.databaseCommitUnanswered) {
+            throw DatabaseError(.network, "server closed the connection unexpectedly (fault injected before the COMMIT answer)")
+        }
+        // Every result up to the NULL that ends the command; the last one carries its status.
+        var last: OpaquePointer?
+        while let result = PQgetResult(connection) {
+            PQclear(last)
+            last = result
+        }
+        defer { PQclear(last) }
+        try self.check(last, on: connection, removing: [])
     }
 
     // MARK: - Escaping and verifiers

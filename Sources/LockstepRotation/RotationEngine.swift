@@ -54,11 +54,14 @@ public struct RotationEngine: Sendable {
         self.logger = logger
     }
 
-    /// `host:pid:random`, unique per process.
-    public static func makeOwner() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let suffix = String(generator.next() as UInt32, radix: 16)
-        return "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(suffix)"
+    /// `host:pid:random:pidns`, unique per process (``LeaseOwner``).
+    public static func makeOwner() -> String { LeaseOwner.makeForThisProcess() }
+
+    /// Frees at once the leases of runners that died on this machine (a killed `serve`), so that their rotations
+    /// resume now rather than when the lease expires. See ``LeaseOwner`` for why this never frees a live lease.
+    @discardableResult
+    public func reclaimLeasesOfDeadRunners() async throws -> Int {
+        try await self.manager.releaseLeases { owner in LeaseOwner(owner)?.isDeadLocalProcess ?? false }
     }
 
     /// Runs `claimed` until it finishes or must wait.
@@ -109,7 +112,9 @@ public struct RotationEngine: Sendable {
                             try await self.manager.releaseRotation(claimed, owner: self.owner)
                             return .paused
                         }
+                        try Self.fault(.stepStart(step, after: false))
                         claimed = try await self.manager.recordStepStart(step, of: claimed, owner: self.owner, lease: self.lease)
+                        try Self.fault(.stepStart(step, after: true))
                     }
                     progress(.stepStarted(step, attempt: claimed.record.attempt + 1))
                     let failure: RotationFailure?
@@ -134,6 +139,8 @@ public struct RotationEngine: Sendable {
                             // One commit records this step's success and the next one's start, unless shutdown is
                             // under way: then the next step is left unstarted for whoever takes the rotation.
                             let stopping = shouldStop()
+                            try Self.fault(.stepSuccess(step, after: false))
+                            if !stopping { try Self.fault(.stepStart(next, after: false)) }
                             claimed = try await self.manager.recordStepSuccess(
                                 step,
                                 next: next,
@@ -141,6 +148,8 @@ public struct RotationEngine: Sendable {
                                 owner: self.owner,
                                 startingNextWithLease: stopping ? nil : self.lease
                             )
+                            try Self.fault(.stepSuccess(step, after: true))
+                            if !stopping { try Self.fault(.stepStart(next, after: true)) }
                             startedNext = !stopping
                         }
                     }
@@ -163,7 +172,9 @@ public struct RotationEngine: Sendable {
                     claimed = reclaimed
                     action = machine.retryDue()
                 case .complete:
+                    try Self.fault(.stepSuccess(.finishSecret, after: false))
                     try await self.manager.completeRotation(claimed, owner: self.owner)
+                    try Self.fault(.stepSuccess(.finishSecret, after: true))
                     return .succeeded
                 case .removeTestVersion:
                     try await self.manager.completeTestRotation(claimed, owner: self.owner)
@@ -182,6 +193,11 @@ public struct RotationEngine: Sendable {
             self.logger.error("rotation interrupted", metadata: ["secret": "\(claimed.secretARN)", "error": "\(error)"])
             return .lost
         }
+    }
+
+    /// A fault point around one of the engine's store writes: `fail` throws as a failed store call would.
+    private static func fault(_ point: FaultPoint) throws {
+        if FaultInjection.reach(point) { throw InjectedStoreFailure(point) }
     }
 
     private func invoke(_ step: RotationStep, of claimed: ClaimedRotation) async throws(RotatorError) {

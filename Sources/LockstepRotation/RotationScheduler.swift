@@ -85,6 +85,12 @@ public struct RotationScheduler<C: Clock>: Service where C.Duration == Duration 
 
     public func run() async throws {
         let shared = Shared()
+        do {
+            let freed = try await self.engine.reclaimLeasesOfDeadRunners()
+            if freed > 0 { self.logger.notice("resuming rotations of a runner that died", metadata: ["rotations": "\(freed)"]) }
+        } catch {
+            self.logger.error("could not reclaim the leases of dead runners", metadata: ["error": "\(error)"])
+        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !shared.stopping.load(ordering: .relaxed), !Task.isCancelled {

@@ -172,6 +172,24 @@ extension SecretsManager {
         }
     }
 
+    /// Frees the leases held by owners `isGone` says no longer run (a crashed process): those rotations are due now,
+    /// for any runner. Returns how many were freed.
+    public func releaseLeases(heldBy isGone: @escaping @Sendable (String) -> Bool) async throws -> Int {
+        try await self.store.write { tx in
+            let now = self.now()
+            var freed = 0
+            for var row in try tx.rotations() where row.status.isActive {
+                guard let owner = row.leaseOwner, isGone(owner) else { continue }
+                row.leaseOwner = nil
+                row.dueDate = now
+                row.updatedDate = now
+                try tx.saveRotation(row)
+                freed += 1
+            }
+            return freed
+        }
+    }
+
     /// Records that `step` succeeded and `next` is the step to run (its attempts start from zero). With `lease`,
     /// `next` is also recorded as starting, renewing the lease, in the same commit (what ``recordStepStart(_:of:owner:lease:)``
     /// would do): one durable write per step instead of two. Returns the claim as the runner should see it before
@@ -266,6 +284,7 @@ extension SecretsManager {
             row.updatedDate = now
             row.finishedDate = now
             try tx.saveRotation(row)
+            if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
             return self.event("RotationSucceeded", secret: secret, versionId: row.token)
         }
         self.rotation.events.record(event)

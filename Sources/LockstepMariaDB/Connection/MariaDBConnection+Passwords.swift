@@ -17,7 +17,7 @@ extension MariaDBConnection {
         }
         let statements = PasswordStatements(isMariaDB: self.isMariaDB, quoting: SQLQuoting { handle.literal($0) })
         let clause = statements.setOwnPassword(password.value, plugin: plugin)
-        try handle.execute(clause.sql, secrets: clause.secrets)
+        try Self.sendPasswordStatement(clause.sql, secrets: clause.secrets, on: handle)
     }
 
     /// Alternating users: makes `user` a copy of `original` on every host `original` is defined on, with
@@ -60,11 +60,26 @@ extension MariaDBConnection {
     /// switched off for this session around it where the account may do so (`sql_log_off` needs SUPER).
     private func executeSettingPassword(_ sql: String, clause: PasswordClause, on handle: MySQLHandle) throws(DatabaseError) {
         guard clause.sendsPlaintext else {
-            try handle.execute(sql, secrets: clause.secrets)
+            try Self.sendPasswordStatement(sql, secrets: clause.secrets, on: handle)
             return
         }
         let loggingOff = (try? handle.execute("SET SESSION sql_log_off = 1")) != nil
         defer { if loggingOff { try? handle.execute("SET SESSION sql_log_off = 0") } }
-        try handle.execute(sql, secrets: clause.secrets)
+        try Self.sendPasswordStatement(sql, secrets: clause.secrets, on: handle)
+    }
+
+    /// The statement that changes a password, between its fault points: before it is sent; sent but unanswered
+    /// (autocommitted by the server, or not yet: the ambiguous commit); answered (for a clone, its grants not yet
+    /// copied). A failure at any of them is a lost connection.
+    private static func sendPasswordStatement(_ sql: String, secrets: [String], on handle: MySQLHandle) throws(DatabaseError) {
+        if FaultInjection.reach(.databasePasswordBefore) { throw Self.injectedDisconnect(.databasePasswordBefore) }
+        try handle.execute(sql, secrets: secrets) { () throws(DatabaseError) in
+            if FaultInjection.reach(.databaseCommitUnanswered) { throw Self.injectedDisconnect(.databaseCommitUnanswered) }
+        }
+        if FaultInjection.reach(.databasePasswordAfter) { throw Self.injectedDisconnect(.databasePasswordAfter) }
+    }
+
+    private static func injectedDisconnect(_ point: FaultPoint) -> DatabaseError {
+        DatabaseError(.network, "MariaDB error 2013: Lost connection to server during query (fault injected at \(point.rawValue))")
     }
 }

@@ -71,6 +71,27 @@ final class MySQLHandle {
         _ = try self.query(sql, secrets: secrets)
     }
 
+    /// Runs one statement that returns no rows, sent and answered in two halves (what `mysql_real_query` does in
+    /// one), with `between` run in the middle: the instant when the server may already have applied (and, under
+    /// autocommit, committed) the statement, but we can't know.
+    func execute(
+        _ sql: String,
+        secrets: [String],
+        betweenSendAndAnswer between: () throws(DatabaseError) -> Void
+    ) throws(DatabaseError) {
+        try self.withHandle { pointer throws(DatabaseError) in
+            let status = sql.withCString { mysql_send_query(pointer, $0, UInt(sql.utf8.count)) }
+            guard status == 0 else { throw self.lastError(pointer, connecting: false, secrets: secrets) }
+            try between()
+            guard mysql_read_query_result(pointer) == 0 else { throw self.lastError(pointer, connecting: false, secrets: secrets) }
+            if let result = mysql_store_result(pointer) {
+                mysql_free_result(result)
+            } else if mysql_field_count(pointer) != 0 {
+                throw self.lastError(pointer, connecting: false, secrets: secrets)
+            }
+        }
+    }
+
     /// Runs one statement and returns its rows, every value as text (nil for NULL).
     func query(_ sql: String, secrets: [String] = []) throws(DatabaseError) -> [[String?]] {
         try self.withHandle { pointer throws(DatabaseError) in

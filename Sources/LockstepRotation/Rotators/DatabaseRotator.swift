@@ -9,8 +9,9 @@ public import LockstepService
 ///
 /// Differences from the templates, on purpose (spec §1.8): credentials are validated before any connection is
 /// opened; passwords reach the server only as hashes where the engine allows; the clone gets the original's
-/// privileges (the driver's job); the pending-login probe of setSecret is skipped when the step has never run
-/// under this token (it could only fail, and a failed login costs a full connection).
+/// privileges (the driver's job); single user's pending-login probe of setSecret is skipped when the step has never
+/// run under this token (it could only fail, and a failed login costs a full connection); alternating users never
+/// take a pending login as proof that setSecret finished (see ``setSecretAlternatingUsers(_:)``).
 public struct DatabaseRotator: Rotator {
     public enum Strategy: String, Sendable {
         case singleUser = "single-user"
@@ -174,10 +175,10 @@ public struct DatabaseRotator: Rotator {
     private func setSecretAlternatingUsers(_ invocation: RotationInvocation) async throws {
         let pending = try await self.pending(invocation)
         let pendingLogin = try pending.credentials(for: self.driver)
-        if invocation.stepMayHaveRun, let session = try? await self.driver.connect(pendingLogin, timeouts: self.timeouts) {
-            await session.close()
-            return
-        }
+        // No "pending already logs in, so it is done" shortcut here (AWS's template has one): a login proves the
+        // password, not the privileges. MariaDB commits CREATE USER and each GRANT on their own, so a crash or a lost
+        // connection between them leaves a clone that logs in and can do nothing, and the shortcut would then make
+        // it AWSCURRENT (found by the crash matrix, tests/crash). Provisioning is idempotent: run it again.
         let current = try await self.secret(invocation, stage: StagingLabel.current)
         try current.checkEngine(for: self.driver, required: true)
         guard let currentUser = current.username, AlternateUser.of(currentUser) == pending.username else {

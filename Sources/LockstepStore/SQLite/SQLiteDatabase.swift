@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LockstepCore
 import Synchronization
 
 /// A SQLite database file opened for one process.
@@ -87,6 +88,9 @@ final class SQLiteDatabase: Sendable {
             try connection.query("BEGIN IMMEDIATE")
             do {
                 let result = try body(connection)
+                if FaultInjection.reach(.storeTransaction) {
+                    throw SQLiteError(code: 10, message: "disk I/O error (fault injected at store.transaction)")  // SQLITE_IOERR
+                }
                 try connection.query("COMMIT")
                 return result
             } catch {
