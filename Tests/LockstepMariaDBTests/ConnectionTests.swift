@@ -45,9 +45,10 @@ struct ConnectionTests {
         credentials.port = 1
         let start = ContinuousClock.now
         await expectDatabaseError(.network) {
-            _ = try await MariaDBDriver().connect(credentials, timeouts: DatabaseTimeouts(connect: .seconds(2)))
+            _ = try await MariaDBDriver().connect(credentials, timeouts: DatabaseTimeouts(connect: .seconds(30)))
         }
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // A refusal ends the attempt without waiting out the connect timeout (a wide bound, not a speed test).
+        #expect(ContinuousClock.now - start < .seconds(15))
     }
 
     @Test func silentServerIsNetworkWithinTheTimeout() async throws {
@@ -60,7 +61,7 @@ struct ConnectionTests {
         await expectDatabaseError(.network) {
             _ = try await MariaDBDriver().connect(credentials, timeouts: DatabaseTimeouts(connect: .seconds(1), statement: .seconds(1)))
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func requiredTLSRefusesAServerWithoutTLS() async throws {
