@@ -1,0 +1,251 @@
+public import Crypto
+public import Foundation
+public import LockstepStore
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// The audit log: every API call and lifecycle event becomes a hash-chained CloudTrail record in the store.
+///
+/// Recording never blocks and never fails the caller: ``record(_:)`` puts the event on a bounded in-memory queue
+/// and returns. The log's ``run()`` (a `Service` in `lockstep serve`) writes queued events in batches, one store
+/// transaction each, so GetSecretValue pays a queue append rather than an fsync. One-shot processes (the CLI) call
+/// ``flush()`` before they exit. When the queue is full, events are counted and dropped, and the next batch records
+/// an `AuditRecordsDropped` event with the count, so a loss is itself on the record.
+public final class AuditLog: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Events held in memory at most.
+        public var queueCapacity = 100_000
+        /// Events per store transaction at most.
+        public var batchSize = 1_000
+        /// Also append every record as one JSON line to this file.
+        public var jsonLinesPath: String?
+        /// Run this shell command for each notification ("Secret Label Updated", RotationFailed), the
+        /// EventBridge-shaped event JSON on its stdin.
+        public var notifyCommand: String?
+        /// A notification command still running after this long is terminated.
+        public var notifyTimeout: TimeInterval = 10
+
+        public init(jsonLinesPath: String? = nil, notifyCommand: String? = nil) {
+            self.jsonLinesPath = jsonLinesPath
+            self.notifyCommand = notifyCommand
+        }
+    }
+
+    private struct Queue {
+        var events: [AuditEvent] = []
+        var dropped = 0
+    }
+
+    public let chain: AuditChain
+    private let store: any SecretStore
+    private let configuration: Configuration
+    private let queue = Mutex(Queue())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let sinks: AuditSinks
+    private let logger: Logger
+
+    public init(store: any SecretStore, key: SymmetricKey, configuration: Configuration = .init(), logger: Logger = Logger(label: "lockstep.audit")) {
+        self.store = store
+        self.chain = AuditChain(key: key)
+        self.configuration = configuration
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.sinks = AuditSinks(configuration: configuration, logger: logger)
+        self.logger = logger
+    }
+
+    /// Queues an event; returns at once.
+    public func record(_ event: AuditEvent) {
+        let capacity = self.configuration.queueCapacity
+        self.queue.withLock { queue in
+            if queue.events.count >= capacity {
+                queue.dropped += 1
+            } else {
+                queue.events.append(event)
+            }
+        }
+        self.wake.yield()
+    }
+
+    /// Records a lifecycle event of a secret (the rotation engine and the deletion paths call this).
+    ///
+    /// - Parameters:
+    ///   - event: which event.
+    ///   - secretARN: the secret's ARN.
+    ///   - region: the secret's region.
+    ///   - account: the secret's account.
+    ///   - errorCode: for failures, a short code (e.g. the failed step's error class).
+    ///   - errorMessage: for failures, a message; it must already be scrubbed of anything password-like.
+    ///   - versionId: the version a deletion event is about.
+    ///   - requestID: defaults to CloudTrail's `Rotation-<arn>-<uuid>` form for rotation events, a UUID otherwise.
+    public func record(
+        _ event: LifecycleEvent,
+        secretARN: String,
+        region: String,
+        account: String,
+        errorCode: String? = nil,
+        errorMessage: String? = nil,
+        versionId: String? = nil,
+        requestID: String? = nil
+    ) {
+        var extra = ["SecretId": secretARN]
+        if let versionId { extra["VersionId"] = versionId }
+        let uuid = UUID().uuidString.lowercased()
+        self.record(
+            AuditEvent(
+                eventTime: Date(),
+                eventName: event.rawValue,
+                eventType: .serviceEvent,
+                region: region,
+                recipientAccount: account,
+                sourceIPAddress: AuditEvent.serviceName,
+                userAgent: AuditEvent.serviceName,
+                identity: .service(account: account),
+                errorCode: errorCode,
+                errorMessage: errorMessage,
+                requestID: requestID ?? (event.rawValue.contains("Rotation") ? "Rotation-\(secretARN)-\(uuid)" : uuid),
+                readOnly: false,
+                resources: [secretARN],
+                additionalEventData: extra
+            )
+        )
+    }
+
+    /// Events waiting to be written (for tests and metrics).
+    public var pendingCount: Int { self.queue.withLock { $0.events.count } }
+
+    /// Writes everything queued so far. One-shot processes call this before exiting.
+    public func flush() async throws {
+        while let (batch, dropped) = self.take() {
+            try await self.write(batch, dropped: dropped)
+        }
+    }
+
+    /// Writes queued events until graceful shutdown, then writes what is left.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in self.wakeups {
+                await self.drainLogging()
+            }
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+        await self.drainLogging()
+    }
+
+    private func drainLogging() async {
+        while let (batch, dropped) = self.take() {
+            do {
+                try await self.write(batch, dropped: dropped)
+            } catch {
+                // Put the batch back (ahead of newer events) and retry shortly; the API never waits for this.
+                self.queue.withLock { queue in
+                    queue.events.insert(contentsOf: batch.prefix(max(0, self.configuration.queueCapacity - queue.events.count)), at: 0)
+                    queue.dropped += dropped
+                }
+                self.logger.error("audit write failed; retrying", metadata: ["error": .string(String(describing: type(of: error)))])
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    private func take() -> ([AuditEvent], Int)? {
+        let size = self.configuration.batchSize
+        return self.queue.withLock { queue in
+            guard !queue.events.isEmpty || queue.dropped > 0 else { return nil }
+            let count = min(size, queue.events.count)
+            let batch = Array(queue.events.prefix(count))
+            queue.events.removeFirst(count)
+            let dropped = queue.dropped
+            queue.dropped = 0
+            return (batch, dropped)
+        }
+    }
+
+    private func write(_ events: [AuditEvent], dropped: Int) async throws {
+        var events = events
+        if dropped > 0 {
+            let first = events.first
+            events.append(
+                AuditEvent(
+                    eventTime: Date(),
+                    eventName: "AuditRecordsDropped",
+                    eventType: .serviceEvent,
+                    region: first?.region ?? "-",
+                    recipientAccount: first?.recipientAccount ?? "-",
+                    sourceIPAddress: AuditEvent.serviceName,
+                    userAgent: AuditEvent.serviceName,
+                    identity: .service(account: first?.recipientAccount ?? "-"),
+                    errorCode: "QueueFull",
+                    errorMessage: "\(dropped) audit records were dropped because the audit queue was full.",
+                    requestID: UUID().uuidString.lowercased(),
+                    readOnly: false,
+                    additionalEventData: ["DroppedRecords": String(dropped)]
+                )
+            )
+        }
+        let records = events.map { AuditRecord($0, eventID: UUID().uuidString.lowercased()) }
+        let texts = records.map(\.text)
+        let chain = self.chain
+        let written = events
+        try await self.store.write { tx in
+            let head = try tx.auditHead()
+            var sequence = head?.sequence ?? 0
+            var previous = head?.hash ?? AuditChain.genesis
+            for (event, text) in zip(written, texts) {
+                sequence += 1
+                let hash = chain.hash(previous: previous, sequence: sequence, record: text)
+                try tx.appendAuditEvent(
+                    AuditEventRow(
+                        sequence: sequence,
+                        eventTime: event.eventTime,
+                        eventName: event.eventName,
+                        principal: event.identity.arn,
+                        secretARN: event.resources.first,
+                        record: text,
+                        previousHash: previous,
+                        hash: hash
+                    )
+                )
+                previous = hash
+            }
+            try tx.setAuditHead(AuditHead(sequence: sequence, hash: previous, seal: chain.seal(sequence: sequence, hash: previous)))
+        }
+        self.sinks.deliver(records.map(\.json), texts: texts)
+    }
+}
+
+extension AuditLog {
+    /// The outcome of ``verify(store:chain:)``: how many records were checked and the first problem, if any.
+    public struct Verification: Sendable {
+        public var records: Int64
+        public var problem: AuditChain.Problem?
+    }
+
+    /// Checks the whole chain in one consistent snapshot of the store.
+    public static func verify(store: any SecretStore, chain: AuditChain) async throws -> Verification {
+        try await store.read { tx in
+            let head = try tx.auditHead()
+            var verifier = AuditChain.Verifier(chain: chain)
+            var query = AuditQuery()
+            query.limit = 10_000
+            var count: Int64 = 0
+            while true {
+                let rows = try tx.auditEvents(query)
+                for row in rows {
+                    count += 1
+                    guard verifier.check(row) else { return Verification(records: count, problem: verifier.problem) }
+                }
+                guard let last = rows.last, rows.count == query.limit else { break }
+                query.afterSequence = last.sequence
+            }
+            return Verification(records: count, problem: verifier.finish(head: head))
+        }
+    }
+
+    /// The stored records matching `query`, as JSON lines (CloudTrail records).
+    public static func list(store: any SecretStore, query: AuditQuery) async throws -> [AuditEventRow] {
+        try await store.read { tx in try tx.auditEvents(query) }
+    }
+}
