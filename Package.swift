@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "LockstepCLI",
             dependencies: [
-                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepServer", "LockstepRotation",
+                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer", "LockstepRotation",
                 "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

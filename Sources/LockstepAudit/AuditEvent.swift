@@ -52,6 +52,8 @@ public struct AuditEvent: Sendable {
     public static let serviceName = "secretsmanager.amazonaws.com"
 
     public var eventTime: Date
+    /// `secretsmanager.amazonaws.com`, or `sts.amazonaws.com` for AssumeRole.
+    public var eventSource = AuditEvent.serviceName
     public var eventName: String
     public var eventType: EventType
     public var region: String

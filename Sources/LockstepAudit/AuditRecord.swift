@@ -24,7 +24,7 @@ struct AuditRecord {
         var record: [String: AuditJSON] = [
             "eventVersion": .string(Self.eventVersion),
             "eventTime": .string(Self.timestamp(event.eventTime)),
-            "eventSource": .string(AuditEvent.serviceName),
+            "eventSource": .string(event.eventSource),
             "eventName": .string(event.eventName),
             "awsRegion": .string(event.region),
             "sourceIPAddress": .string(event.sourceIPAddress),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LockstepAudit
 import LockstepCore
 import LockstepService
 
@@ -119,7 +120,15 @@ extension OperationCommand {
             FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
             throw ExitCode(255)
         }
-        return try await local.dispatcher.invoke(operation, body: body, context: local.context)
+        // The operator of the data directory acts as the account root; the call is audited before the process exits.
+        do {
+            let response = try await local.dispatcher.invoke(operation, body: body, context: local.context)
+            try? await local.auditLog.flush()
+            return response
+        } catch {
+            try? await local.auditLog.flush()
+            throw error
+        }
     }
 }
 
@@ -140,6 +149,10 @@ enum GetRandomPasswordName: OperationName { static let operation = "GetRandomPas
 enum ReplicateSecretToRegionsName: OperationName { static let operation = "ReplicateSecretToRegions" }
 enum RemoveRegionsFromReplicationName: OperationName { static let operation = "RemoveRegionsFromReplication" }
 enum StopReplicationToReplicaName: OperationName { static let operation = "StopReplicationToReplica" }
+enum PutResourcePolicyName: OperationName { static let operation = "PutResourcePolicy" }
+enum GetResourcePolicyName: OperationName { static let operation = "GetResourcePolicy" }
+enum DeleteResourcePolicyName: OperationName { static let operation = "DeleteResourcePolicy" }
+enum ValidateResourcePolicyName: OperationName { static let operation = "ValidateResourcePolicy" }
 
 /// The operation commands, in help order.
 let operationCommands: [any ParsableCommand.Type] = [
@@ -160,4 +173,8 @@ let operationCommands: [any ParsableCommand.Type] = [
     OperationCommand<ReplicateSecretToRegionsName>.self,
     OperationCommand<RemoveRegionsFromReplicationName>.self,
     OperationCommand<StopReplicationToReplicaName>.self,
+    OperationCommand<PutResourcePolicyName>.self,
+    OperationCommand<GetResourcePolicyName>.self,
+    OperationCommand<DeleteResourcePolicyName>.self,
+    OperationCommand<ValidateResourcePolicyName>.self,
 ]

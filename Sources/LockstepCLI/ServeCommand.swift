@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LockstepAudit
 import Hummingbird
 import LockstepCore
 import LockstepServer
@@ -31,6 +32,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Also append every audit record to this JSON-lines file (default: $LOCKSTEP_AUDIT_FILE).")
+    var auditFile: String?
+
+    @Option(help: "Run this shell command for audit notifications (label moves, RotationFailed), the event JSON on stdin.")
+    var auditNotifyCommand: String?
+
+    @Flag(help: "BENCHMARK COMPARISON ONLY: evaluate no policies and record no audit log. Never for real secrets.")
+    var benchmarkWithoutAccessControl = false
+
     func validate() throws {
         guard ServerConfiguration.parseListen(self.listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -45,13 +55,21 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "lockstep")
-        let configuration = self.store.configuration()
+        var options = self.store.configuration()
+        if let file = self.auditFile { options.audit.jsonLinesPath = file }
+        if let command = self.auditNotifyCommand { options.audit.notifyCommand = command }
+        options.accessControl = !self.benchmarkWithoutAccessControl
+        let configuration = options
         let environment = try LockstepEnvironment.open(configuration, create: true)
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
         if try await keys.isEmpty() {
             let key = try await keys.create(userName: "admin", account: configuration.account)
             writeLine(AdministratorKey.banner(key))
+        }
+        if self.benchmarkWithoutAccessControl {
+            logger.warning("BENCHMARK MODE: policies are not evaluated and nothing is audited. Never use this for real secrets.")
+            FileHandle.standardError.write(Data("\n*** lockstep serve --benchmark-without-access-control: NO POLICIES, NO AUDIT. ***\n\n".utf8))
         }
         if self.dev {
             logger.warning(

@@ -6,10 +6,12 @@ import Foundation
 /// Parsing compiles the document (wildcards, condition operators, principals), so evaluation does no string
 /// parsing: identities keep their compiled policies in the credential cache.
 public struct PolicyDocument: Sendable, Hashable {
-    /// Where a document is used: a resource policy must name principals, an identity policy must not.
+    /// Where a document is used: a resource policy must name principals, an identity policy must not; a role's
+    /// trust policy names principals and may leave out Resource (it is about the role).
     public enum Kind: Sendable, Hashable {
         case identity
         case resource
+        case trust
     }
 
     public enum Effect: String, Sendable, Hashable {
@@ -124,9 +126,12 @@ public struct PolicyDocument: Sendable, Hashable {
         let actions = try Self.patterns(members, positive: "Action", negative: "NotAction", name: name, caseInsensitive: true) { action in
             action == "*" || (action.split(separator: ":", maxSplits: 1).count == 2 && !action.hasPrefix(":"))
         }
-        let resources = try Self.patterns(members, positive: "Resource", negative: "NotResource", name: name, caseInsensitive: false) {
-            $0 == "*" || $0.hasPrefix("arn:")
-        }
+        let resources =
+            kind == .trust && members["Resource"] == nil && members["NotResource"] == nil
+            ? PatternSet(patterns: [WildcardPattern("*")], negated: false)
+            : try Self.patterns(members, positive: "Resource", negative: "NotResource", name: name, caseInsensitive: false) {
+                $0 == "*" || $0.hasPrefix("arn:")
+            }
         var conditions: [Condition] = []
         if let raw = members["Condition"] {
             conditions = try Condition.parseBlock(raw, statement: name)
@@ -187,7 +192,7 @@ public struct PolicyDocument: Sendable, Hashable {
         switch (members["Principal"], members["NotPrincipal"]) {
         case (.some, .some): throw PolicyError("\(name) can't have both Principal and NotPrincipal.")
         case (nil, nil):
-            guard kind == .identity else { throw PolicyError("\(name) must have a Principal (a resource policy says whom it is about).") }
+            guard kind == .identity else { throw PolicyError("\(name) must have a Principal (a resource or trust policy says whom it is about).") }
             return (nil, false)
         case (let value?, nil):
             raw = value
@@ -196,7 +201,7 @@ public struct PolicyDocument: Sendable, Hashable {
             raw = value
             negated = true
         }
-        guard kind == .resource else { throw PolicyError("\(name): an identity policy can't have Principal or NotPrincipal.") }
+        guard kind != .identity else { throw PolicyError("\(name): an identity policy can't have Principal or NotPrincipal.") }
         let element = negated ? "NotPrincipal" : "Principal"
         if case .string("*") = raw { return ([.everyone], negated) }
         guard case .object(let map) = raw, !map.isEmpty else {

@@ -85,15 +85,40 @@ public enum PolicyEvaluator {
         case .policies: identityAllows = identity.policies.contains { matching($0, .allow) } && sessionAllows
         case .service: identityAllows = true
         }
-        let resourceAllows = resourcePolicy.map { matching($0, .allow) } ?? false
+        // A resource policy that names the principal (or everyone) grants by itself; one that names only the
+        // principal's account delegates to that account, whose identity policies must then allow too (as in IAM).
+        let grant = resourcePolicy.map { Self.grant(in: $0, request: request, action: action, context: context) } ?? .none
         if request.principal.account == request.resourceAccount {
             if identityAllows { return .allow }
-            if resourceAllows, sessionAllows { return .allow }
+            if grant == .direct, sessionAllows { return .allow }
             return .implicitDeny(missing: sessionAllows ? "identity-based policy" : "session policy")
         }
         guard identityAllows else { return .implicitDeny(missing: sessionAllows ? "identity-based policy" : "session policy") }
-        guard resourceAllows else { return .implicitDeny(missing: "resource-based policy") }
+        guard grant != .none else { return .implicitDeny(missing: "resource-based policy") }
         return .allow
+    }
+
+    enum Grant {
+        case none
+        case account
+        case direct
+    }
+
+    /// How a resource policy's Allow statements reach the principal: by name (or `*`), only through its account, or not.
+    static func grant(in document: PolicyDocument, request: AuthorizationRequest, action: String, context: some ConditionContext) -> Grant {
+        var result = Grant.none
+        for statement in document.statements where statement.effect == .allow {
+            guard Self.applies(statement, request: request, action: action, context: context) else { continue }
+            let direct =
+                statement.principalsNegated
+                || (statement.principals ?? []).contains { matcher in
+                    if case .account = matcher { return false }
+                    return Self.matches(matcher, request.principal)
+                }
+            if direct { return .direct }
+            result = .account
+        }
+        return result
     }
 
     /// AWS's AccessDeniedException message.
