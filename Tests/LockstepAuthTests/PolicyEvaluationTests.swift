@@ -167,8 +167,10 @@ let conditionCases: [EvaluationCase] = [
           facts: ["aws:PrincipalArn": ["arn:aws:iam::111111111111:user/alice"]], expected: .allow),
     .init(name: "ArnNotLike", identity: [allow(condition: #"{"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/a*"}}"#)],
           facts: ["aws:PrincipalArn": ["arn:aws:iam::111111111111:user/alice"]], expected: noIdentityPolicy),
-    .init(name: "ArnLike: a wildcard doesn't cross a colon", identity: [allow(condition: #"{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*"}}"#)],
-          facts: ["aws:PrincipalArn": ["arn:aws:iam::111111111111:user/alice"]], expected: noIdentityPolicy),
+    .init(name: "ArnLike: components match one by one", identity: [allow(condition: #"{"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/*"}}"#)],
+          facts: ["aws:PrincipalArn": ["arn:aws:sts::111111111111:assumed-role/r/s"]], expected: noIdentityPolicy),
+    .init(name: "ArnLike: a value that isn't an ARN never matches", identity: [allow(condition: #"{"ArnLike": {"aws:PrincipalArn": "arn:*:*:*:*:*"}}"#)],
+          facts: ["aws:PrincipalArn": ["alice"]], expected: noIdentityPolicy),
     // Bool and Null.
     .init(name: "Bool SecureTransport denies plain HTTP", identity: [allow(), deny(condition: #"{"Bool": {"aws:SecureTransport": "false"}}"#)],
           facts: ["aws:SecureTransport": ["false"]], expected: .explicitDeny(place: "an identity-based policy")),
@@ -334,5 +336,36 @@ let conditionCases: [EvaluationCase] = [
     @Test func caseInsensitivePatterns() {
         #expect(WildcardPattern("SecretsManager:Get*", caseInsensitive: true).matches("secretsmanager:getsecretvalue"))
         #expect(!WildcardPattern("SecretsManager:Get*").matches("secretsmanager:getsecretvalue"))
+    }
+}
+
+@Suite struct TrustPolicyTests {
+    static let role = "arn:aws:iam::111111111111:role/reader"
+
+    static func decide(_ trust: String, _ principal: Principal, basis: IdentityPermissions.Basis = .policies, identity: [String] = []) throws
+        -> AuthorizationDecision
+    {
+        let request = AuthorizationRequest(principal: principal, action: "sts:AssumeRole", resource: role, resourceAccount: "111111111111")
+        let permissions = IdentityPermissions(basis: basis, policies: try identity.map { try PolicyDocument(parsing: $0, kind: .identity) })
+        return PolicyEvaluator.decideTrust(request, identity: permissions, trustPolicy: try PolicyDocument(parsing: trust, kind: .trust), context: Facts())
+    }
+
+    static let trustsAlice = #"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:user/alice"}, "Action": "sts:AssumeRole"}}"#
+    static let trustsAccount = #"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}}"#
+
+    @Test func aNamedPrincipalNeedsNothingElse() throws {
+        #expect(try Self.decide(Self.trustsAlice, Principals.alice) == .allow)
+    }
+
+    @Test func anIdentityPolicyAloneCannotAssumeARole() throws {
+        let grace = Principal(account: "111111111111", userName: "grace", accessKeyId: "AKIAGRACE00000000000")
+        #expect(try Self.decide(Self.trustsAlice, grace, identity: [allow("sts:AssumeRole")]) == .implicitDeny(missing: "trust policy"))
+    }
+
+    @Test func anAccountPrincipalDelegatesToIdentityPolicies() throws {
+        #expect(try Self.decide(Self.trustsAccount, Principals.alice) == .implicitDeny(missing: "identity-based policy"))
+        #expect(try Self.decide(Self.trustsAccount, Principals.alice, identity: [allow("sts:AssumeRole")]) == .allow)
+        #expect(try Self.decide(Self.trustsAccount, Principals.root, basis: .accountRoot) == .allow)
+        #expect(try Self.decide(Self.trustsAccount, Principals.bob, identity: [allow("sts:AssumeRole")]) == .implicitDeny(missing: "trust policy"))
     }
 }

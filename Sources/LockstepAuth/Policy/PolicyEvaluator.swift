@@ -121,6 +121,29 @@ public enum PolicyEvaluator {
         return result
     }
 
+    /// May `request.principal` assume a role? Unlike other resource policies, a role's trust policy must always
+    /// admit the caller: by name (then nothing else is needed), or by account (then the caller's identity policies
+    /// must also allow `sts:AssumeRole`; an account root needs none).
+    public static func decideTrust(
+        _ request: AuthorizationRequest,
+        identity: IdentityPermissions,
+        trustPolicy: PolicyDocument,
+        context: some ConditionContext
+    ) -> AuthorizationDecision {
+        let action = request.action.lowercased()
+        let denied = (identity.policies + [trustPolicy]).contains { document in
+            document.statements.contains { $0.effect == .deny && Self.applies($0, request: request, action: action, context: context) }
+        }
+        if denied { return .explicitDeny(place: "a policy") }
+        switch Self.grant(in: trustPolicy, request: request, action: action, context: context) {
+        case .none: return .implicitDeny(missing: "trust policy")
+        case .direct: return .allow
+        case .account:
+            return Self.decide(request, identity: identity, resourcePolicy: nil, context: context) == .allow
+                ? .allow : .implicitDeny(missing: "identity-based policy")
+        }
+    }
+
     /// AWS's AccessDeniedException message.
     public static func message(for decision: AuthorizationDecision, _ request: AuthorizationRequest) -> String {
         let head = "User: \(request.principal.arn) is not authorized to perform: \(request.action) on resource: \(request.resource)"

@@ -76,7 +76,7 @@ public struct Sessions: Sendable {
         guard let role, let trustText = role.trustPolicy, let trust = try? PolicyDocument(parsing: trustText, kind: .trust) else { throw denied }
         let request = AuthorizationRequest(principal: caller.principal, action: "sts:AssumeRole", resource: roleARN, resourceAccount: account)
         let facts = PrincipalFacts(principal: caller.principal)
-        guard PolicyEvaluator.decide(request, identity: caller.permissions, resourcePolicy: trust, context: facts).isAllowed else { throw denied }
+        guard PolicyEvaluator.decideTrust(request, identity: caller.permissions, trustPolicy: trust, context: facts).isAllowed else { throw denied }
         let credentials = try await self.issue(
             account: account,
             roleName: roleName,
