@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "LockstepAudit",
             dependencies: [
-                "LockstepStore",
+                "LockstepCore", "LockstepStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,7 +143,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LockstepBenchmarks",
-            dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepServer"],
+            dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepAudit", "LockstepServer"],
             path: "Benchmarks/LockstepBenchmarks",
             swiftSettings: swiftSettings
         ),

@@ -6,6 +6,7 @@
 // ops/s (each one a durable transaction: WAL + synchronous=FULL), ListSecrets page latency, and the store's size on
 // disk. A plain executable rather than a timed test: figures are for reading, not for pass/fail.
 import Foundation
+import LockstepAudit
 import LockstepAuth
 import LockstepCore
 import LockstepServer
@@ -66,6 +67,13 @@ func report(_ name: String, _ samples: Samples) {
     let total = samples.values.reduce(0, +)
     let opsPerSecond = total == 0 ? 0 : Double(samples.values.count) / (Double(total) / 1e9)
     row(name, format(opsPerSecond, ""), format(samples.percentile(0.5), "us"), format(samples.percentile(0.99), "us"))
+}
+
+/// User and system CPU time of this process so far, all threads.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 func directorySize(_ url: URL) -> Int {
@@ -169,11 +177,17 @@ func runBenchmarks() async throws {
     let concurrentElapsed = Double(DispatchTime.now().uptimeNanoseconds - concurrentStart) / 1e9
     row("GetSecretValue (2 tasks)", format(Double(options.reads) / concurrentElapsed, ""))
 
-    // The HTTP request path without HTTP: SigV4 verification, access key lookup, JSON decode, GetSecretValue, JSON
-    // encode, as APIHandler does them for every POST /.
+    // The HTTP request path without HTTP: SigV4 verification, access key lookup, policy evaluation, JSON decode,
+    // GetSecretValue, JSON encode and the audit record (written by the audit log's background writer, running here as
+    // it does in `serve`), as APIHandler does them for every POST /. Then the same with access control and audit off
+    // (the benchmark-only switch), on the same store.
     let keys = AccessKeys(manager: manager)
     let key = try await keys.create(userName: "bench-\(UUID().uuidString.prefix(8))", account: environment.configuration.account)
     let handler = APIHandler(dispatcher: environment.dispatcher, accessKeys: keys, authentication: .sigV4)
+    var unguarded = LockstepEnvironment.Configuration(dataDirectory: directory, environment: [:])
+    unguarded.accessControl = false
+    let open = try LockstepEnvironment.open(unguarded, create: false)
+    let openHandler = APIHandler(dispatcher: open.dispatcher, accessKeys: AccessKeys(manager: open.manager), authentication: .sigV4)
     var signed = SignableRequest(
         method: "POST",
         path: "/",
@@ -186,12 +200,34 @@ func runBenchmarks() async throws {
     )
     SigV4Signer(accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey.value, region: environment.configuration.region).sign(&signed)
     let request = signed
-    var handlerSamples = Samples()
-    for _ in 0..<(options.reads / 4) {
-        let answer = await handlerSamples.time { await handler.handle(request) }
+    let handlerReads = options.reads / 4
+    let auditedCPU = processCPUSeconds()
+    let audited = await withTaskGroup(of: Void.self) { group in
+        group.addTask { try? await environment.auditLog.run() }
+        var samples = Samples()
+        for _ in 0..<handlerReads {
+            let answer = await samples.time { await handler.handle(request) }
+            precondition(answer.status == 200)
+        }
+        group.cancelAll()
+        await group.waitForAll()
+        return samples
+    }
+    let auditedCPUPerRequest = (processCPUSeconds() - auditedCPU) / Double(handlerReads) * 1e6
+    report("GetSecretValue via APIHandler (SigV4, JSON)", audited)
+    let openCPU = processCPUSeconds()
+    var openSamples = Samples()
+    for _ in 0..<handlerReads {
+        let answer = await openSamples.time { await openHandler.handle(request) }
         precondition(answer.status == 200)
     }
-    report("GetSecretValue via APIHandler (SigV4, JSON)", handlerSamples)
+    let openCPUPerRequest = (processCPUSeconds() - openCPU) / Double(handlerReads) * 1e6
+    report("  same, without policies and audit", openSamples)
+    print(
+        "  process CPU per request (all threads, audit writer included): \(String(format: "%.1f", auditedCPUPerRequest)) us with policies and audit, \(String(format: "%.1f", openCPUPerRequest)) us without"
+    )
+    let verification = try await AuditLog.verify(store: environment.store, chain: environment.auditLog.chain)
+    print("  audit records written: \(verification.records), chain \(verification.problem.map { "BROKEN: \($0)" } ?? "intact")")
 
     // ListSecrets: pages of 100 in several orders, and with a filter that matches half the secrets.
     var pageSamples = Samples()

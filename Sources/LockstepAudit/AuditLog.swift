@@ -18,6 +18,8 @@ public final class AuditLog: Service, Sendable {
         public var queueCapacity = 100_000
         /// Events per store transaction at most.
         public var batchSize = 1_000
+        /// After the first event of a quiet spell, wait this long for more before writing, so records share an fsync.
+        public var batchInterval: Duration = .milliseconds(10)
         /// Also append every record as one JSON line to this file.
         public var jsonLinesPath: String?
         /// Run this shell command for each notification ("Secret Label Updated", RotationFailed), the
@@ -45,6 +47,7 @@ public final class AuditLog: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let sinks: AuditSinks
     private let logger: Logger
+    private let eventIDs = EventIDs()
 
     public init(store: any SecretStore, key: SymmetricKey, configuration: Configuration = .init(), logger: Logger = Logger(label: "lockstep.audit")) {
         self.store = store
@@ -126,6 +129,7 @@ public final class AuditLog: Service, Sendable {
     public func run() async throws {
         await withGracefulShutdownHandler {
             for await _ in self.wakeups {
+                try? await Task.sleep(for: self.configuration.batchInterval)
                 await self.drainLogging()
             }
         } onGracefulShutdown: {
@@ -185,17 +189,19 @@ public final class AuditLog: Service, Sendable {
                 )
             )
         }
-        let records = events.map { AuditRecord($0, eventID: UUID().uuidString.lowercased()) }
-        let texts = records.map(\.text)
         let chain = self.chain
         let written = events
-        try await self.store.write { tx in
+        let eventIDs = self.eventIDs
+        // The records are built on the store's writer thread, not on the caller's executor (in `serve`, NIO's event
+        // loops, which must stay free for requests).
+        let records = try await self.store.write { tx -> [AuditRecord] in
+            let records = written.map { AuditRecord($0, eventID: eventIDs.next()) }
             let head = try tx.auditHead()
             var sequence = head?.sequence ?? 0
             var previous = head?.hash ?? AuditChain.genesis
-            for (event, text) in zip(written, texts) {
+            for (event, record) in zip(written, records) {
                 sequence += 1
-                let hash = chain.hash(previous: previous, sequence: sequence, record: text)
+                let hash = chain.hash(previous: previous, sequence: sequence, record: record.text)
                 try tx.appendAuditEvent(
                     AuditEventRow(
                         sequence: sequence,
@@ -203,7 +209,7 @@ public final class AuditLog: Service, Sendable {
                         eventName: event.eventName,
                         principal: event.identity.arn,
                         secretARN: event.resources.first,
-                        record: text,
+                        record: record.text,
                         previousHash: previous,
                         hash: hash
                     )
@@ -211,8 +217,9 @@ public final class AuditLog: Service, Sendable {
                 previous = hash
             }
             try tx.setAuditHead(AuditHead(sequence: sequence, hash: previous, seal: chain.seal(sequence: sequence, hash: previous)))
+            return records
         }
-        self.sinks.deliver(records.map(\.json), texts: texts)
+        self.sinks.deliver(records.map(\.text))
     }
 }
 
@@ -247,5 +254,24 @@ extension AuditLog {
     /// The stored records matching `query`, as JSON lines (CloudTrail records).
     public static func list(store: any SecretStore, query: AuditQuery) async throws -> [AuditEventRow] {
         try await store.read { tx in try tx.auditEvents(query) }
+    }
+}
+
+/// CloudTrail event ids in UUID form: a random per-process prefix and a counter, unique without a system call each.
+final class EventIDs: Sendable {
+    private let prefix: (UInt64, UInt32) = {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next(), UInt32(truncatingIfNeeded: generator.next() as UInt64))
+    }()
+    private let counter = Atomic<UInt64>(0)
+
+    func next() -> String {
+        let count = self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        let (high, middle) = self.prefix
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - text.count)) + text
+        }
+        return "\(hex(high >> 32, 8))-\(hex((high >> 16) & 0xFFFF, 4))-4\(hex(high & 0xFFF, 3))-\(hex(UInt64(middle) & 0x3FFF | 0x8000, 4))-\(hex(count & 0xFFFF_FFFF_FFFF, 12))"
     }
 }

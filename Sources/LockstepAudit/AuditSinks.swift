@@ -20,24 +20,26 @@ final class AuditSinks: Sendable {
         self.logger = logger
     }
 
-    func deliver(_ records: [AuditJSON], texts: [String]) {
+    func deliver(_ texts: [String]) {
         let path = self.configuration.jsonLinesPath
-        let notifications = self.configuration.notifyCommand == nil ? [] : records.flatMap(Notification.derive)
-        guard path != nil || !notifications.isEmpty else { return }
+        let notifies = self.configuration.notifyCommand != nil
+        guard path != nil || notifies else { return }
         let admitted = self.waiting.withLock { waiting -> Bool in
             guard waiting < Self.maximumWaiting else { return false }
             waiting += 1
             return true
         }
         guard admitted else {
-            self.logger.warning("audit sinks are behind; dropped a batch of notifications", metadata: ["records": .stringConvertible(records.count)])
+            self.logger.warning("audit sinks are behind; dropped a batch of notifications", metadata: ["records": .stringConvertible(texts.count)])
             return
         }
         self.queue.async {
             defer { self.waiting.withLock { $0 -= 1 } }
             if let path { self.append(texts, to: path) }
             if let command = self.configuration.notifyCommand {
-                for notification in notifications { self.run(command, input: notification) }
+                // Only label moves and failed rotations notify: parse just those records.
+                let candidates = texts.filter { Notification.mayNotify($0) }.compactMap { AuditJSON.parse(Data($0.utf8)) }
+                for notification in candidates.flatMap(Notification.derive) { self.run(command, input: notification) }
             }
         }
     }
@@ -88,6 +90,12 @@ final class AuditSinks: Sendable {
 enum Notification {
     /// Labels whose moves are not announced (AWS's `Secret Label Updated` skips them).
     static let quietLabels: Set<String> = ["AWSPENDING", "AWSPREVIOUS"]
+
+    /// A cheap pre-check on the text, so most records (reads) are never parsed.
+    static func mayNotify(_ text: String) -> Bool {
+        ["\"eventName\":\"RotationFailed\"", "\"eventName\":\"PutSecretValue\"", "\"eventName\":\"UpdateSecret", "\"eventName\":\"CreateSecret\""]
+            .contains { text.contains($0) }
+    }
 
     static func derive(_ record: AuditJSON) -> [String] {
         guard let name = record["eventName"]?.stringValue else { return [] }

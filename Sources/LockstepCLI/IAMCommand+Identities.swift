@@ -45,7 +45,10 @@ extension IAMCommand {
     }
 
     struct ListUsers: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list-users", abstract: "List the users of the account (--all-accounts: every account).")
+        static let configuration = CommandConfiguration(
+            commandName: "list-users",
+            abstract: "List the users of the account (--all-accounts: every account)."
+        )
         @Flag(help: "Users of every account.") var allAccounts = false
         @OptionGroup var store: StoreOptions
 
@@ -70,7 +73,14 @@ extension IAMCommand {
             try await IAMCommand.run(self.store, event: "CreateRole", ["roleName": self.roleName, "assumeRolePolicyDocument": trust ?? ""]) {
                 keys,
                 configuration in
-                ["Role": try await Identities(manager: keys.manager).create(.role, name: self.roleName, account: configuration.account, trustPolicy: trust)]
+                [
+                    "Role": try await Identities(manager: keys.manager).create(
+                        .role,
+                        name: self.roleName,
+                        account: configuration.account,
+                        trustPolicy: trust
+                    )
+                ]
             }
         }
     }

@@ -108,7 +108,11 @@ extension InlinePolicyCommand {
     func put(_ policyName: String, _ argument: String) async throws {
         let document = try policyDocument(argument)
         let event = Self.kind == .user ? "PutUserPolicy" : "PutRolePolicy"
-        try await IAMCommand.run(self.store, event: event, [self.nameParameter: self.identityName, "policyName": policyName, "policyDocument": document]) {
+        try await IAMCommand.run(
+            self.store,
+            event: event,
+            [self.nameParameter: self.identityName, "policyName": policyName, "policyDocument": document]
+        ) {
             keys,
             configuration in
             try await Identities(manager: keys.manager).putPolicy(
@@ -124,7 +128,12 @@ extension InlinePolicyCommand {
 
     func get(_ policyName: String) async throws {
         try await IAMCommand.run(self.store) { keys, configuration in
-            let policy = try await Identities(manager: keys.manager).policy(Self.kind, name: self.identityName, account: configuration.account, policyName: policyName)
+            let policy = try await Identities(manager: keys.manager).policy(
+                Self.kind,
+                name: self.identityName,
+                account: configuration.account,
+                policyName: policyName
+            )
             return [
                 Self.kind == .user ? "UserName" : "RoleName": self.identityName, "PolicyName": policy.PolicyName,
                 "PolicyDocument": policy.PolicyDocument,
@@ -135,14 +144,25 @@ extension InlinePolicyCommand {
     func delete(_ policyName: String) async throws {
         let event = Self.kind == .user ? "DeleteUserPolicy" : "DeleteRolePolicy"
         try await IAMCommand.run(self.store, event: event, [self.nameParameter: self.identityName, "policyName": policyName]) { keys, configuration in
-            try await Identities(manager: keys.manager).deletePolicy(Self.kind, name: self.identityName, account: configuration.account, policyName: policyName)
+            try await Identities(manager: keys.manager).deletePolicy(
+                Self.kind,
+                name: self.identityName,
+                account: configuration.account,
+                policyName: policyName
+            )
             return [String: String]()
         }
     }
 
     func list() async throws {
         try await IAMCommand.run(self.store) { keys, configuration in
-            ["PolicyNames": try await Identities(manager: keys.manager).policyNames(Self.kind, name: self.identityName, account: configuration.account)]
+            [
+                "PolicyNames": try await Identities(manager: keys.manager).policyNames(
+                    Self.kind,
+                    name: self.identityName,
+                    account: configuration.account
+                )
+            ]
         }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import LockstepAudit
 import Hummingbird
+import LockstepAudit
 import LockstepCore
 import LockstepServer
 import LockstepService

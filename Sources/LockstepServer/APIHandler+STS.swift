@@ -63,7 +63,14 @@ extension APIHandler {
                     <Arn>\(Self.xml(assumed.AssumedRoleUser.Arn))</Arn></AssumedRoleUser></AssumeRoleResult>\
                     <ResponseMetadata><RequestId>\(requestID)</RequestId></ResponseMetadata></AssumeRoleResponse>
                     """
-                return Answer(status: 200, body: Data(body.utf8), operation: action, errorCode: nil, principal: principal.arn, contentType: "text/xml")
+                return Answer(
+                    status: 200,
+                    body: Data(body.utf8),
+                    operation: action,
+                    errorCode: nil,
+                    principal: principal.arn,
+                    contentType: "text/xml"
+                )
             }
         default:
             let error = SecretsManagerError(.invalidParameter, "Could not find operation \(action) for version 2011-06-15")
@@ -86,11 +93,14 @@ extension APIHandler {
         switch result {
         case .success(let assumed):
             let elements: [String: [String: String]] = [
-                "credentials": ["accessKeyId": assumed.Credentials.AccessKeyId, "expiration": ISO8601DateFormatter().string(from: assumed.Credentials.Expiration)],
+                "credentials": [
+                    "accessKeyId": assumed.Credentials.AccessKeyId, "expiration": ISO8601DateFormatter().string(from: assumed.Credentials.Expiration),
+                ],
                 "assumedRoleUser": ["assumedRoleId": assumed.AssumedRoleUser.AssumedRoleId, "arn": assumed.AssumedRoleUser.Arn],
             ]
             response = try? JSONEncoder().encode(elements)
-        case .failure(let failure): error = failure as? SecretsManagerError ?? SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+        case .failure(let failure):
+            error = failure as? SecretsManagerError ?? SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
         }
         let principal = caller.principal
         var event = AuditEvent(
@@ -127,7 +137,8 @@ extension APIHandler {
         switch aws.code {
         case .accessDenied: (code, status) = ("AccessDenied", 403)
         case .internalServiceError: (code, status) = ("InternalFailure", 500)
-        case .validation, .invalidParameter, .malformedPolicyDocument: (code, status) = (aws.code == .malformedPolicyDocument ? "MalformedPolicyDocument" : "ValidationError", 400)
+        case .validation, .invalidParameter, .malformedPolicyDocument:
+            (code, status) = (aws.code == .malformedPolicyDocument ? "MalformedPolicyDocument" : "ValidationError", 400)
         case .expiredToken: (code, status) = ("ExpiredToken", 400)
         case .unrecognizedClient: (code, status) = ("InvalidClientTokenId", 403)
         case .invalidSignature: (code, status) = ("SignatureDoesNotMatch", 403)

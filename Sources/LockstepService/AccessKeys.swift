@@ -170,7 +170,9 @@ public struct AccessKeys: Sendable {
             let secret = String(decoding: try manager.envelope.open(sealed, context: context, in: tx), as: UTF8.self)
             return Credential(
                 principal: Principal(account: record.account, userName: record.userName, accessKeyId: record.accessKeyId),
-                permissions: IdentityPermissions(policies: try Identities.permissions(of: .user, name: record.userName, account: record.account, in: tx)),
+                permissions: IdentityPermissions(
+                    policies: try Identities.permissions(of: .user, name: record.userName, account: record.account, in: tx)
+                ),
                 secretAccessKey: Sensitive(secret),
                 generation: String(record.createdDate.timeIntervalSince1970)
             )
@@ -183,7 +185,12 @@ public struct AccessKeys: Sendable {
         return try await manager.store.read { tx in
             guard let record = try tx.session(accessKeyId: accessKeyId) else { return nil }
             let sealed = SealedValue(keyId: record.kmsKeyId, wrappedDataKey: record.wrappedDataKey, ciphertext: record.ciphertext)
-            let context = Sessions.context(account: record.account, roleName: record.roleName, sessionName: record.sessionName, accessKeyId: accessKeyId)
+            let context = Sessions.context(
+                account: record.account,
+                roleName: record.roleName,
+                sessionName: record.sessionName,
+                accessKeyId: accessKeyId
+            )
             let secret = String(decoding: try manager.envelope.open(sealed, context: context, in: tx), as: UTF8.self)
             // A service-issued session (process rotators) has only its session policy; an assumed role has the
             // role's policies, narrowed by the session policy.
@@ -192,7 +199,11 @@ public struct AccessKeys: Sendable {
                 ? [try PolicyDocument(parsing: Identities.administratorPolicy, kind: .identity)]
                 : try Identities.permissions(of: .role, name: record.roleName, account: record.account, in: tx)
             return Credential(
-                principal: Principal(account: record.account, kind: .assumedRole(role: record.roleName, session: record.sessionName), accessKeyId: accessKeyId),
+                principal: Principal(
+                    account: record.account,
+                    kind: .assumedRole(role: record.roleName, session: record.sessionName),
+                    accessKeyId: accessKeyId
+                ),
                 permissions: IdentityPermissions(
                     policies: rolePolicies,
                     sessionPolicy: try record.sessionPolicy.map { try PolicyDocument(parsing: $0, kind: .identity) }

@@ -91,11 +91,10 @@ extension SecretsManager {
 
     /// BatchGetSecretValue: up to 20 secrets by id, or a page of secrets matching filters; per-secret errors are
     /// reported in `Errors` rather than failing the call.
-    public func batchGetSecretValue(_ request: BatchGetSecretValueRequest, context batchContext: RequestContext) async throws
-        -> BatchGetSecretValueResponse
-    {
+    public func batchGetSecretValue(_ request: BatchGetSecretValueRequest, context: RequestContext) async throws -> BatchGetSecretValueResponse {
         // BatchGetSecretValue on `*`, then GetSecretValue on each secret (and ListSecrets for filters), as on AWS.
-        try await self.authorizeWithoutResource(batchContext)
+        try await self.authorizeWithoutResource(context)
+        let batchContext = context
         let context = batchContext.acting(as: "GetSecretValue")
         switch (request.SecretIdList, request.Filters) {
         case (.some, .some):

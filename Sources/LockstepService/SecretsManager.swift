@@ -63,7 +63,12 @@ public struct SecretsManager: Sendable {
         guard let visible else {
             let account = arn?.account ?? context.account
             let name = arn?.resource ?? secretId
-            try self.authorize(resource: "arn:aws:secretsmanager:\(context.region):\(account):secret:\(name)", account: account, in: tx, context: context)
+            try self.authorize(
+                resource: "arn:aws:secretsmanager:\(context.region):\(account):secret:\(name)",
+                account: account,
+                in: tx,
+                context: context
+            )
             throw SecretsManagerError.secretNotFound
         }
         try self.authorize(visible, in: tx, context: context)

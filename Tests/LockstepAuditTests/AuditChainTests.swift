@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
-import LockstepAudit
 import Testing
 
+@testable import LockstepAudit
 @testable import LockstepStore
 
 /// The audit chain over a real SQLite store, tampered with the way an attacker with the database file would.
@@ -67,7 +67,9 @@ import Testing
 
     @Test func anEditedIndexColumnDoesNotHideAnEditedRecord() async throws {
         let (store, log) = try await self.log(records: 5)
-        try self.tamper("UPDATE audit_events SET record = replace(record, 'GetSecretValue', 'DescribeSecret'), event_name = 'DescribeSecret' WHERE sequence = 5")
+        try self.tamper(
+            "UPDATE audit_events SET record = replace(record, 'GetSecretValue', 'DescribeSecret'), event_name = 'DescribeSecret' WHERE sequence = 5"
+        )
         #expect(try await self.verify(store, log).problem == .changed(sequence: 5))
     }
 
@@ -129,14 +131,22 @@ import Testing
         event.responseElements = Data(#"{"ARN":"arn:x","VersionId":"v1","RandomPassword":"pw-999","Nested":{"SecretBinary":"AAAA"}}"#.utf8)
         event.errorCode = nil
         log.record(event)
-        log.record(.rotationFailed, secretARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db/2-AbCdEf", region: "us-east-1",
-                   account: "111111111111", errorCode: "setSecret", errorMessage: "could not connect")
+        log.record(
+            .rotationFailed,
+            secretARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db/2-AbCdEf",
+            region: "us-east-1",
+            account: "111111111111",
+            errorCode: "setSecret",
+            errorMessage: "could not connect"
+        )
         try await log.flush()
         let rows = try await AuditLog.list(store: store, query: AuditQuery())
         #expect(rows.count == 3)
         let put = try #require(try JSONSerialization.jsonObject(with: Data(rows[1].record.utf8)) as? [String: Any])
-        for field in ["eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent", "userIdentity",
-                      "requestParameters", "responseElements", "requestID", "eventID", "readOnly", "eventType", "resources"] {
+        for field in [
+            "eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent", "userIdentity",
+            "requestParameters", "responseElements", "requestID", "eventID", "readOnly", "eventType", "resources",
+        ] {
             #expect(put[field] != nil, "missing \(field)")
         }
         #expect(put["eventSource"] as? String == "secretsmanager.amazonaws.com")
@@ -158,7 +168,9 @@ import Testing
         #expect(try await AuditLog.list(store: store, query: AuditQuery(eventName: "DescribeSecret")).map(\.sequence) == [7])
         #expect(try await AuditLog.list(store: store, query: AuditQuery(secretARN: "db/3")).map(\.sequence) == [3])
         #expect(
-            try await AuditLog.list(store: store, query: AuditQuery(secretARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db/4")).map(\.sequence)
+            try await AuditLog.list(store: store, query: AuditQuery(secretARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db/4")).map(
+                \.sequence
+            )
                 == [4]
         )
         let window = AuditQuery(from: Date(timeIntervalSince1970: 1_800_000_002), to: Date(timeIntervalSince1970: 1_800_000_004))
@@ -202,7 +214,12 @@ import Testing
         var denied = put
         denied.errorCode = "AccessDeniedException"
         log.record(denied)
-        log.record(.rotationFailed, secretARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db/1-AbCdEf", region: "us-east-1", account: "111111111111")
+        log.record(
+            .rotationFailed,
+            secretARN: "arn:aws:secretsmanager:us-east-1:111111111111:secret:db/1-AbCdEf",
+            region: "us-east-1",
+            account: "111111111111"
+        )
         try await log.flush()
         // The sinks run after the commit, on their own queue: wait for them.
         var text = ""
@@ -219,5 +236,50 @@ import Testing
         let written = try String(contentsOfFile: lines, encoding: .utf8)
         #expect(written.split(separator: "\n").count == 4)
         #expect(!written.contains("never-in-a-sink") && !text.contains("never-in-a-sink"))
+    }
+}
+
+@Suite struct AuditRecordTests {
+    /// The record is written field by field in key order; it must be exactly the canonical form of itself, or the
+    /// hash would cover a text nobody could reproduce from the JSON.
+    @Test func recordsAreCanonicalJSON() throws {
+        var event = AuditChainTests.event("PutSecretValue", 1)
+        event.identity = AuditEvent.Identity(
+            type: "AssumedRole",
+            arn: "arn:aws:sts::111111111111:assumed-role/r/s",
+            accountId: "111111111111",
+            accessKeyId: "ASIAX",
+            userName: "s",
+            roleARN: "arn:aws:iam::111111111111:role/r"
+        )
+        event.errorCode = "AccessDeniedException"
+        event.errorMessage = "User: \"quoted\" \\ and a\ttab"
+        event.additionalEventData = ["SecretId": "arn:x", "VersionId": "v"]
+        event.requestParameters = Data(#"{"b":[1,2.5,true,null,{"z":"\u00e9\n"}],"SecretString":"gone","a":"x"}"#.utf8)
+        event.responseElements = Data(#"{"VersionStages":["AWSCURRENT"],"ARN":"arn:x"}"#.utf8)
+        event.resources = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:a-AbCdEf", "arn:aws:secretsmanager:us-east-1:111111111111:secret:b-AbCdEf"]
+        for candidate in [event, AuditChainTests.event("GetSecretValue", 2)] {
+            let text = AuditRecord(candidate, eventID: "e").text
+            let parsed = try #require(AuditJSON.parse(Data(text.utf8)))
+            #expect(parsed.canonicalText == text)
+            #expect(!text.contains("gone"))
+        }
+        let text = AuditRecord(event, eventID: "e").text
+        #expect(text.contains(#""sessionContext":{"sessionIssuer":{"accountId":"111111111111","arn":"arn:aws:iam::111111111111:role/r","type":"Role"}}"#))
+        #expect(text.contains(#""resources":[{"ARN":"arn:aws:secretsmanager:us-east-1:222222222222:secret:a-AbCdEf","accountId":"222222222222""#))
+    }
+
+    @Test(arguments: [
+        (#"{"a":"x"}"#, true), (#" [1, -2e3, "\ud83d\ude00"] "#, true), (#"{"a":}"#, false), (#"{"a":"x"} extra"#, false), ("", false),
+        (#""unterminated"#, false), ("nul", false), (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), false),
+    ])
+    func strictParsing(text: String, valid: Bool) {
+        #expect((AuditJSON.parse(Data(text.utf8)) != nil) == valid)
+    }
+
+    @Test func escapesRoundTrip() throws {
+        let value = AuditJSON.string("é \u{1F600} \"q\" \\ \u{01}")
+        let text = value.canonicalText
+        #expect(try #require(AuditJSON.parse(Data(text.utf8))) == value)
     }
 }

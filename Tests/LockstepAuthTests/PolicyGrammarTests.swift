@@ -21,24 +21,42 @@ import Testing
         (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]}"#, "identity policy can't have Principal"),
         (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Actions": "*"}]}"#, "unknown element Actions"),
         (#"{"Statement": [{"Sid": "a b", "Effect": "Allow", "Action": "*", "Resource": "*"}]}"#, "Sid must be"),
-        (#"{"Statement": [{"Sid": "A", "Effect": "Allow", "Action": "*", "Resource": "*"}, {"Sid": "A", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
-         "A is repeated"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquality": {"aws:x": "1"}}}]}"#,
-         "unknown operator StringEquality"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"aws:x": "ten"}}}]}"#,
-         "ten is not a number"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "soon"}}}]}"#,
-         "soon is not a date"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/33"}}}]}"#,
-         "not an IP address"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "yes"}}}]}"#,
-         "must be true or false"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"nokey": "1"}}}]}"#,
-         "invalid condition key nokey"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:x": {"a": 1}}}}]}"#,
-         "must be a value or a list of values"),
-        (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"ArnLike": {"aws:PrincipalArn": "user/x"}}}]}"#,
-         "is not an ARN"),
+        (
+            #"{"Statement": [{"Sid": "A", "Effect": "Allow", "Action": "*", "Resource": "*"}, {"Sid": "A", "Effect": "Deny", "Action": "*", "Resource": "*"}]}"#,
+            "A is repeated"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquality": {"aws:x": "1"}}}]}"#,
+            "unknown operator StringEquality"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"aws:x": "ten"}}}]}"#,
+            "ten is not a number"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "soon"}}}]}"#,
+            "soon is not a date"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/33"}}}]}"#,
+            "not an IP address"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "yes"}}}]}"#,
+            "must be true or false"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"nokey": "1"}}}]}"#,
+            "invalid condition key nokey"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:x": {"a": 1}}}}]}"#,
+            "must be a value or a list of values"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"ArnLike": {"aws:PrincipalArn": "user/x"}}}]}"#,
+            "is not an ARN"
+        ),
     ])
     func malformedIdentityPolicies(document: String, problem: String) {
         #expect {
@@ -50,11 +68,20 @@ import Testing
 
     @Test(arguments: [
         (#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#, "must have a Principal"),
-        (#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1234:user/x"}, "Action": "*", "Resource": "*"}]}"#, "invalid principal"),
-        (#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/*"}, "Action": "*", "Resource": "*"}]}"#, "invalid principal"),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1234:user/x"}, "Action": "*", "Resource": "*"}]}"#,
+            "invalid principal"
+        ),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/*"}, "Action": "*", "Resource": "*"}]}"#,
+            "invalid principal"
+        ),
         (#"{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "x"}, "Action": "*", "Resource": "*"}]}"#, "unsupported principal type"),
         (#"{"Statement": [{"Effect": "Allow", "Principal": "alice", "Action": "*", "Resource": "*"}]}"#, "Principal must be"),
-        (#"{"Statement": [{"Effect": "Allow", "Principal": "*", "NotPrincipal": "*", "Action": "*", "Resource": "*"}]}"#, "both Principal and NotPrincipal"),
+        (
+            #"{"Statement": [{"Effect": "Allow", "Principal": "*", "NotPrincipal": "*", "Action": "*", "Resource": "*"}]}"#,
+            "both Principal and NotPrincipal"
+        ),
     ])
     func malformedResourcePolicies(document: String, problem: String) {
         #expect {
@@ -66,7 +93,8 @@ import Testing
 
     @Test func singleStatementAndStringListsParse() throws {
         let document = try PolicyDocument(
-            parsing: #"{"Version": "2012-10-17", "Id": "x", "Statement": {"Sid": "One", "Effect": "Deny", "Action": ["secretsmanager:A", "secretsmanager:B"], "NotResource": "*"}}"#,
+            parsing:
+                #"{"Version": "2012-10-17", "Id": "x", "Statement": {"Sid": "One", "Effect": "Deny", "Action": ["secretsmanager:A", "secretsmanager:B"], "NotResource": "*"}}"#,
             kind: .identity
         )
         #expect(document.statements.count == 1)

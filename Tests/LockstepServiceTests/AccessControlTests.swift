@@ -39,12 +39,24 @@ struct AccessHarness {
     }
 
     func context(_ caller: Caller, sourceIP: String = "10.0.0.5") -> RequestContext {
-        RequestContext(caller: caller, region: "us-east-1", sourceIP: sourceIP, userAgent: "tests", secureTransport: false, requestID: UUID().uuidString)
+        RequestContext(
+            caller: caller,
+            region: "us-east-1",
+            sourceIP: sourceIP,
+            userAgent: "tests",
+            secureTransport: false,
+            requestID: UUID().uuidString
+        )
     }
 
     /// Calls an operation; the response JSON or the error.
     @discardableResult
-    func call(_ caller: Caller, _ operation: String, _ body: [String: Any], sourceIP: String = "10.0.0.5") async -> Result<[String: Any], SecretsManagerError> {
+    func call(
+        _ caller: Caller,
+        _ operation: String,
+        _ body: [String: Any],
+        sourceIP: String = "10.0.0.5"
+    ) async -> Result<[String: Any], SecretsManagerError> {
         let data = try! JSONSerialization.data(withJSONObject: body)
         do {
             let response = try await self.environment.dispatcher.invoke(operation, body: data, context: self.context(caller, sourceIP: sourceIP))
@@ -87,9 +99,16 @@ extension Result where Failure == SecretsManagerError {
         let admin = try await harness.admin()
         let alice = try await harness.user("alice")
         let denied = await harness.call(alice, "CreateSecret", ["Name": "prod/db", "SecretString": "x", "ClientRequestToken": UUID().uuidString])
-        guard case .failure(let error) = denied else { Issue.record("alice created a secret"); return }
+        guard case .failure(let error) = denied else {
+            Issue.record("alice created a secret")
+            return
+        }
         #expect(error.code == .accessDenied)
-        #expect(error.message.hasPrefix("User: arn:aws:iam::111111111111:user/alice is not authorized to perform: secretsmanager:CreateSecret on resource: arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-"))
+        #expect(
+            error.message.hasPrefix(
+                "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: secretsmanager:CreateSecret on resource: arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-"
+            )
+        )
         #expect(error.message.hasSuffix("because no identity-based policy allows the secretsmanager:CreateSecret action"))
         let listed = try await harness.call(admin, "ListSecrets", [:]).get()
         #expect((listed["SecretList"] as? [Any])?.isEmpty == true)
@@ -102,7 +121,10 @@ extension Result where Failure == SecretsManagerError {
         let admin = try await harness.admin()
         _ = try await harness.create(admin, "prod/db", value: "prod-value")
         _ = try await harness.create(admin, "dev/db")
-        let alice = try await harness.user("alice", policies: [allowPolicy("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:prod/*")])
+        let alice = try await harness.user(
+            "alice",
+            policies: [allowPolicy("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:*:*:secret:prod/*")]
+        )
         let value = try await harness.call(alice, "GetSecretValue", ["SecretId": "prod/db"]).get()
         #expect(value["SecretString"] as? String == "prod-value")
         #expect(await harness.call(alice, "GetSecretValue", ["SecretId": "dev/db"]).errorCode == "AccessDeniedException")
@@ -118,7 +140,8 @@ extension Result where Failure == SecretsManagerError {
         let arn = try await harness.create(admin, "shared/db")
         let bob = try await harness.user("bob")
         #expect(await harness.call(bob, "GetSecretValue", ["SecretId": "shared/db"]).errorCode == "AccessDeniedException")
-        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/bob"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+        let policy =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/bob"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
         _ = try await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": policy]).get()
         #expect(try await harness.call(bob, "GetSecretValue", ["SecretId": "shared/db"]).get()["ARN"] as? String == arn)
         let fetched = try await harness.call(admin, "GetResourcePolicy", ["SecretId": "shared/db"]).get()
@@ -135,7 +158,8 @@ extension Result where Failure == SecretsManagerError {
         let carol = try await harness.user("carol", account: AccessHarness.accountB, policies: [allowPolicy("secretsmanager:GetSecretValue")])
         let dave = try await harness.user("dave", account: AccessHarness.accountB)
         #expect(await harness.call(carol, "GetSecretValue", ["SecretId": arn]).errorCode == "AccessDeniedException")
-        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+        let policy =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"222222222222"},"Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
         _ = try await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": policy]).get()
         #expect(try await harness.call(carol, "GetSecretValue", ["SecretId": arn]).get()["SecretString"] as? String == "api-key")
         // Dave's account is trusted but his own policies allow nothing.
@@ -143,20 +167,32 @@ extension Result where Failure == SecretsManagerError {
         // By name, carol looks in her own account.
         #expect(await harness.call(carol, "GetSecretValue", ["SecretId": "shared/api"]).errorCode == "ResourceNotFoundException")
         // The resource policy allows only reads.
-        #expect(await harness.call(carol, "PutSecretValue", ["SecretId": arn, "SecretString": "x", "ClientRequestToken": UUID().uuidString]).errorCode == "AccessDeniedException")
+        #expect(
+            await harness.call(carol, "PutSecretValue", ["SecretId": arn, "SecretString": "x", "ClientRequestToken": UUID().uuidString]).errorCode
+                == "AccessDeniedException"
+        )
     }
 
     @Test func anExplicitDenyInTheResourcePolicyBindsTheAdministrator() async throws {
         let harness = try AccessHarness()
         let admin = try await harness.admin()
         let arn = try await harness.create(admin, "locked/db", value: "before")
-        let policy = #"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"secretsmanager:PutSecretValue","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"192.168.0.0/16"}}}]}"#
+        let policy =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"secretsmanager:PutSecretValue","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"192.168.0.0/16"}}}]}"#
         _ = try await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": policy]).get()
         let put = await harness.call(admin, "PutSecretValue", ["SecretId": arn, "SecretString": "after", "ClientRequestToken": UUID().uuidString])
-        guard case .failure(let error) = put else { Issue.record("the deny didn't apply"); return }
+        guard case .failure(let error) = put else {
+            Issue.record("the deny didn't apply")
+            return
+        }
         #expect(error.message.hasSuffix("with an explicit deny in a resource-based policy"))
         #expect(try await harness.call(admin, "GetSecretValue", ["SecretId": arn]).get()["SecretString"] as? String == "before")
-        _ = try await harness.call(admin, "PutSecretValue", ["SecretId": arn, "SecretString": "after", "ClientRequestToken": UUID().uuidString], sourceIP: "192.168.1.9").get()
+        _ = try await harness.call(
+            admin,
+            "PutSecretValue",
+            ["SecretId": arn, "SecretString": "after", "ClientRequestToken": UUID().uuidString],
+            sourceIP: "192.168.1.9"
+        ).get()
     }
 
     @Test func tagsAndVersionStagesInConditions() async throws {
@@ -164,38 +200,68 @@ extension Result where Failure == SecretsManagerError {
         let admin = try await harness.admin()
         _ = try await harness.create(admin, "blue/db", tags: [["Key": "team", "Value": "blue"]])
         _ = try await harness.create(admin, "red/db", tags: [["Key": "team", "Value": "red"]])
-        _ = try await harness.call(admin, "PutSecretValue", ["SecretId": "blue/db", "SecretString": "pending", "ClientRequestToken": UUID().uuidString, "VersionStages": ["AWSPENDING"]]).get()
+        _ = try await harness.call(
+            admin,
+            "PutSecretValue",
+            ["SecretId": "blue/db", "SecretString": "pending", "ClientRequestToken": UUID().uuidString, "VersionStages": ["AWSPENDING"]]
+        ).get()
         let erin = try await harness.user(
             "erin",
             policies: [
-                allowPolicy("secretsmanager:GetSecretValue", condition: #"{"StringEquals": {"aws:ResourceTag/team": "blue", "secretsmanager:VersionStage": "AWSCURRENT"}}"#),
+                allowPolicy(
+                    "secretsmanager:GetSecretValue",
+                    condition: #"{"StringEquals": {"aws:ResourceTag/team": "blue", "secretsmanager:VersionStage": "AWSCURRENT"}}"#
+                ),
                 allowPolicy("secretsmanager:CreateSecret", condition: #"{"StringEquals": {"aws:RequestTag/team": "blue"}}"#),
             ]
         )
         #expect(await harness.call(erin, "GetSecretValue", ["SecretId": "blue/db"]).errorCode == nil)
         #expect(await harness.call(erin, "GetSecretValue", ["SecretId": "blue/db", "VersionStage": "AWSCURRENT"]).errorCode == nil)
-        #expect(await harness.call(erin, "GetSecretValue", ["SecretId": "blue/db", "VersionStage": "AWSPENDING"]).errorCode == "AccessDeniedException")
+        #expect(
+            await harness.call(erin, "GetSecretValue", ["SecretId": "blue/db", "VersionStage": "AWSPENDING"]).errorCode == "AccessDeniedException"
+        )
         #expect(await harness.call(erin, "GetSecretValue", ["SecretId": "red/db"]).errorCode == "AccessDeniedException")
         let token = UUID().uuidString
-        #expect(await harness.call(erin, "CreateSecret", ["Name": "blue/new", "ClientRequestToken": token, "Tags": [["Key": "team", "Value": "blue"]]]).errorCode == nil)
-        #expect(await harness.call(erin, "CreateSecret", ["Name": "red/new", "ClientRequestToken": token, "Tags": [["Key": "team", "Value": "red"]]]).errorCode == "AccessDeniedException")
+        #expect(
+            await harness.call(erin, "CreateSecret", ["Name": "blue/new", "ClientRequestToken": token, "Tags": [["Key": "team", "Value": "blue"]]])
+                .errorCode == nil
+        )
+        #expect(
+            await harness.call(erin, "CreateSecret", ["Name": "red/new", "ClientRequestToken": token, "Tags": [["Key": "team", "Value": "red"]]])
+                .errorCode == "AccessDeniedException"
+        )
     }
 
     @Test func resourcePolicyValidation() async throws {
         let harness = try AccessHarness()
         let admin = try await harness.admin()
         let arn = try await harness.create(admin, "validate/db")
-        let open = #"{"Version":"2012-10-17","Statement":[{"Sid":"Open","Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
-        #expect(await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": open, "BlockPublicPolicy": true]).errorCode == "PublicPolicyException")
+        let open =
+            #"{"Version":"2012-10-17","Statement":[{"Sid":"Open","Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]}"#
+        #expect(
+            await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": open, "BlockPublicPolicy": true]).errorCode
+                == "PublicPolicyException"
+        )
         #expect(try await harness.call(admin, "GetResourcePolicy", ["SecretId": arn]).get()["ResourcePolicy"] == nil)
-        #expect(await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": #"{"Statement": []}"#]).errorCode == "MalformedPolicyDocumentException")
+        #expect(
+            await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": #"{"Statement": []}"#]).errorCode
+                == "MalformedPolicyDocumentException"
+        )
         let validated = try await harness.call(admin, "ValidateResourcePolicy", ["ResourcePolicy": open]).get()
         #expect(validated["PolicyValidationPassed"] as? Bool == false)
         let errors = validated["ValidationErrors"] as? [[String: String]]
         #expect(errors?.first?["CheckName"] == "BROAD_ACCESS_CHECK")
-        let broken = try await harness.call(admin, "ValidateResourcePolicy", ["SecretId": arn, "ResourcePolicy": #"{"Statement": {"Effect": "Allow"}}"#]).get()
+        let broken = try await harness.call(
+            admin,
+            "ValidateResourcePolicy",
+            ["SecretId": arn, "ResourcePolicy": #"{"Statement": {"Effect": "Allow"}}"#]
+        ).get()
         #expect((broken["ValidationErrors"] as? [[String: String]])?.first?["CheckName"] == "SYNTAX_CHECK")
-        let fine = try await harness.call(admin, "ValidateResourcePolicy", ["ResourcePolicy": #"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "*", "Resource": "*"}}"#]).get()
+        let fine = try await harness.call(
+            admin,
+            "ValidateResourcePolicy",
+            ["ResourcePolicy": #"{"Statement": {"Effect": "Allow", "Principal": {"AWS": "111111111111"}, "Action": "*", "Resource": "*"}}"#]
+        ).get()
         #expect(fine["PolicyValidationPassed"] as? Bool == true)
     }
 
@@ -212,27 +278,78 @@ extension Result where Failure == SecretsManagerError {
             sessionName: "rotation-app-db"
         )
         #expect(credentials.AccessKeyId.hasPrefix("ASIA"))
-        let credential = try #require(try await AccessKeys(manager: harness.environment.manager, cacheLifetime: 0).credential(for: credentials.AccessKeyId))
+        let credential = try #require(
+            try await AccessKeys(manager: harness.environment.manager, cacheLifetime: 0).credential(for: credentials.AccessKeyId)
+        )
         #expect(credential.principal.arn == "arn:aws:sts::111111111111:assumed-role/LockstepRotator/rotation-app-db")
         #expect(throws: SecretsManagerError.self) { try credential.checkSessionToken(nil, now: Date()) }
         #expect(throws: SecretsManagerError.self) { try credential.checkSessionToken("wrong", now: Date()) }
         try credential.checkSessionToken(credentials.SessionToken.value, now: Date())
-        #expect(throws: SecretsManagerError.self) { try credential.checkSessionToken(credentials.SessionToken.value, now: Date().addingTimeInterval(3600)) }
+        #expect(throws: SecretsManagerError.self) {
+            try credential.checkSessionToken(credentials.SessionToken.value, now: Date().addingTimeInterval(3600))
+        }
         let rotator = credential.caller
         #expect(await harness.call(rotator, "GetSecretValue", ["SecretId": app]).errorCode == nil)
-        #expect(await harness.call(rotator, "PutSecretValue", ["SecretId": app, "SecretString": "new", "ClientRequestToken": UUID().uuidString, "VersionStages": ["AWSPENDING"]]).errorCode == nil)
+        #expect(
+            await harness.call(
+                rotator,
+                "PutSecretValue",
+                ["SecretId": app, "SecretString": "new", "ClientRequestToken": UUID().uuidString, "VersionStages": ["AWSPENDING"]]
+            ).errorCode == nil
+        )
         #expect(await harness.call(rotator, "GetSecretValue", ["SecretId": master]).errorCode == nil)
         #expect(await harness.call(rotator, "GetSecretValue", ["SecretId": "other/db"]).errorCode == "AccessDeniedException")
         #expect(await harness.call(rotator, "ListSecrets", [:]).errorCode == "AccessDeniedException")
+    }
+
+    @Test func aRotatorsCredentialsCoverItsSecretAndItsMasterSecret() async throws {
+        let harness = try AccessHarness()
+        let admin = try await harness.admin()
+        let master = try await harness.create(admin, "db/master", value: #"{"username":"postgres","password":"m"}"#)
+        let app = try await harness.create(admin, "db/app", value: #"{"username":"app","password":"a","masterarn":"\#(master)"}"#)
+        _ = try await harness.create(admin, "db/unrelated")
+        let credentials = try await Sessions(manager: harness.environment.manager).rotatorCredentials(
+            secretId: "db/app",
+            account: AccessHarness.accountA,
+            region: "us-east-1",
+            sessionName: "rotate-db-app"
+        )
+        let rotator = try #require(try await AccessKeys(manager: harness.environment.manager, cacheLifetime: 0).credential(for: credentials.AccessKeyId)).caller
+        #expect(await harness.call(rotator, "GetSecretValue", ["SecretId": app]).errorCode == nil)
+        #expect(await harness.call(rotator, "GetSecretValue", ["SecretId": master]).errorCode == nil)
+        #expect(await harness.call(rotator, "GetSecretValue", ["SecretId": "db/unrelated"]).errorCode == "AccessDeniedException")
+    }
+
+    @Test func theServiceItselfIsNotSubjectToPoliciesButIsAudited() async throws {
+        let harness = try AccessHarness()
+        let admin = try await harness.admin()
+        let arn = try await harness.create(admin, "svc/db", value: "svc-value")
+        let lockdown = #"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#
+        _ = try await harness.call(admin, "PutResourcePolicy", ["SecretId": arn, "ResourcePolicy": lockdown]).get()
+        #expect(await harness.call(admin, "GetSecretValue", ["SecretId": arn]).errorCode == "AccessDeniedException")
+        let system = RequestContext.system(account: AccessHarness.accountA, region: "us-east-1")
+        let body = try JSONSerialization.data(withJSONObject: ["SecretId": arn])
+        let value = try await harness.environment.dispatcher.invoke("GetSecretValue", body: body, context: system)
+        #expect(String(decoding: value, as: UTF8.self).contains("svc-value"))
+        let last = try #require(try await harness.auditRecords().last)
+        #expect((last["userIdentity"] as? [String: Any])?["type"] as? String == "AWSService")
+        #expect((last["userIdentity"] as? [String: Any])?["invokedBy"] as? String == "secretsmanager.amazonaws.com")
     }
 
     @Test func assumingARoleFollowsItsTrustPolicy() async throws {
         let harness = try AccessHarness()
         let admin = try await harness.admin()
         _ = try await harness.create(admin, "reports/db", value: "report-value")
-        let trust = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/frank"},"Action":"sts:AssumeRole"}]}"#
+        let trust =
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/frank"},"Action":"sts:AssumeRole"}]}"#
         try await harness.identities.create(.role, name: "reader", account: AccessHarness.accountA, trustPolicy: trust)
-        try await harness.identities.putPolicy(.role, name: "reader", account: AccessHarness.accountA, policyName: "read", document: allowPolicy("secretsmanager:GetSecretValue"))
+        try await harness.identities.putPolicy(
+            .role,
+            name: "reader",
+            account: AccessHarness.accountA,
+            policyName: "read",
+            document: allowPolicy("secretsmanager:GetSecretValue")
+        )
         let frank = try await harness.user("frank")
         let grace = try await harness.user("grace", policies: [allowPolicy("sts:AssumeRole")])
         let sessions = Sessions(manager: harness.environment.manager)
@@ -240,12 +357,21 @@ extension Result where Failure == SecretsManagerError {
         await #expect(throws: SecretsManagerError.self) { try await sessions.assumeRole(caller: grace, roleARN: role, sessionName: "g1") }
         let assumed = try await sessions.assumeRole(caller: frank, roleARN: role, sessionName: "f1")
         #expect(assumed.AssumedRoleUser.Arn == "arn:aws:sts::111111111111:assumed-role/reader/f1")
-        let session = try #require(try await AccessKeys(manager: harness.environment.manager, cacheLifetime: 0).credential(for: assumed.Credentials.AccessKeyId)).caller
+        let session = try #require(
+            try await AccessKeys(manager: harness.environment.manager, cacheLifetime: 0).credential(for: assumed.Credentials.AccessKeyId)
+        ).caller
         #expect(try await harness.call(session, "GetSecretValue", ["SecretId": "reports/db"]).get()["SecretString"] as? String == "report-value")
         #expect(await harness.call(session, "DeleteSecret", ["SecretId": "reports/db"]).errorCode == "AccessDeniedException")
         // A session policy narrows the role further.
-        let narrowed = try await sessions.assumeRole(caller: frank, roleARN: role, sessionName: "f2", policy: allowPolicy("secretsmanager:DescribeSecret"))
-        let narrow = try #require(try await AccessKeys(manager: harness.environment.manager, cacheLifetime: 0).credential(for: narrowed.Credentials.AccessKeyId)).caller
+        let narrowed = try await sessions.assumeRole(
+            caller: frank,
+            roleARN: role,
+            sessionName: "f2",
+            policy: allowPolicy("secretsmanager:DescribeSecret")
+        )
+        let narrow = try #require(
+            try await AccessKeys(manager: harness.environment.manager, cacheLifetime: 0).credential(for: narrowed.Credentials.AccessKeyId)
+        ).caller
         #expect(await harness.call(narrow, "GetSecretValue", ["SecretId": "reports/db"]).errorCode == "AccessDeniedException")
     }
 
@@ -253,7 +379,13 @@ extension Result where Failure == SecretsManagerError {
         let harness = try AccessHarness()
         try await harness.identities.create(.user, name: "henry", account: AccessHarness.accountA)
         await #expect {
-            try await harness.identities.putPolicy(.user, name: "henry", account: AccessHarness.accountA, policyName: "bad", document: #"{"Statement": [{"Effect": "Allow", "Action": "*"}]}"#)
+            try await harness.identities.putPolicy(
+                .user,
+                name: "henry",
+                account: AccessHarness.accountA,
+                policyName: "bad",
+                document: #"{"Statement": [{"Effect": "Allow", "Action": "*"}]}"#
+            )
         } throws: { error in
             (error as? SecretsManagerError)?.code == .malformedPolicyDocument && (error as? SecretsManagerError)?.message.contains("Resource") == true
         }
@@ -266,7 +398,11 @@ extension Result where Failure == SecretsManagerError {
         let admin = try await harness.admin()
         let secretValue = "known-plaintext-\(UUID().uuidString)"
         let arn = try await harness.create(admin, "audited/db", value: secretValue)
-        _ = try await harness.call(admin, "PutSecretValue", ["SecretId": arn, "SecretString": secretValue + "-2", "ClientRequestToken": UUID().uuidString]).get()
+        _ = try await harness.call(
+            admin,
+            "PutSecretValue",
+            ["SecretId": arn, "SecretString": secretValue + "-2", "ClientRequestToken": UUID().uuidString]
+        ).get()
         _ = try await harness.call(admin, "GetSecretValue", ["SecretId": "audited/db"]).get()
         _ = try await harness.call(admin, "GetRandomPassword", [:]).get()
         let alice = try await harness.user("alice")

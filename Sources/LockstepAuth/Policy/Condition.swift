@@ -1,4 +1,5 @@
 import Foundation
+import LockstepCore
 
 /// A condition context key such as `aws:SourceIp` or `secretsmanager:ResourceTag/env`.
 ///
@@ -138,6 +139,7 @@ public struct Condition: Sendable, Hashable {
     /// ISO 8601 (with or without fractional seconds) or epoch seconds, as IAM accepts.
     static func parseDate(_ text: String) -> Date? {
         if let seconds = Double(text) { return Date(timeIntervalSince1970: seconds) }
+        if let date = UTCDate.parseISO8601(text) { return date }
         let plain = ISO8601DateFormatter()
         if let date = plain.date(from: text) { return date }
         let fractional = ISO8601DateFormatter()
@@ -203,7 +205,9 @@ extension Condition {
         func dates() throws(PolicyError) -> [Date] {
             var result: [Date] = []
             for text in texts {
-                guard let date = Condition.parseDate(text) else { throw PolicyError("\(location).\(key): \(text) is not a date (ISO 8601 or epoch seconds).") }
+                guard let date = Condition.parseDate(text) else {
+                    throw PolicyError("\(location).\(key): \(text) is not a date (ISO 8601 or epoch seconds).")
+                }
                 result.append(date)
             }
             return result
@@ -230,7 +234,9 @@ extension Condition {
         case "IpAddress", "NotIpAddress":
             var ranges: [IPAddressRange] = []
             for text in texts {
-                guard let range = IPAddressRange(cidr: text) else { throw PolicyError("\(location).\(key): \(text) is not an IP address or CIDR range.") }
+                guard let range = IPAddressRange(cidr: text) else {
+                    throw PolicyError("\(location).\(key): \(text) is not an IP address or CIDR range.")
+                }
                 ranges.append(range)
             }
             (test, negated) = (.ip(ranges), base == "NotIpAddress")

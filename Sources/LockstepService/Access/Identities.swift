@@ -109,7 +109,12 @@ public struct Identities: Sendable {
         }
         try await self.manager.store.write { tx in
             guard try tx.identity(account: account, kind: kind, name: name) != nil else { throw Self.noSuchEntity(kind, name) }
-            try tx.putIdentityPolicy(account: account, kind: kind, name: name, policy: IdentityPolicyRecord(policyName: policyName, document: document))
+            try tx.putIdentityPolicy(
+                account: account,
+                kind: kind,
+                name: name,
+                policy: IdentityPolicyRecord(policyName: policyName, document: document)
+            )
         }
     }
 

@@ -86,10 +86,7 @@ struct RequestFacts: ConditionContext {
         return self.context.requestKeys?.conditionValues(for: key)
     }
 
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
-    }
+    static func timestamp(_ date: Date) -> String { UTCDate.iso8601(date) }
 }
 
 /// A request that carries condition keys of its own (`secretsmanager:VersionStage`, `aws:RequestTag/<k>`, ...).

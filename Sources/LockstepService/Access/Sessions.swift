@@ -121,6 +121,29 @@ public struct Sessions: Sendable {
         )
     }
 
+    /// Credentials for the process rotator of `secretId`: scoped to that secret and, when its current value is a
+    /// JSON object with a `masterarn` (the alternating-users scheme), to that secret too.
+    ///
+    /// - Parameters:
+    ///   - secretId: the secret being rotated (name or ARN, in `account` and `region`).
+    ///   - account: the secret's account.
+    ///   - region: the secret's region.
+    ///   - sessionName: names the session in audit records.
+    public func rotatorCredentials(secretId: String, account: String, region: String, sessionName: String) async throws -> Credentials {
+        let value = try await self.manager.getSecretValue(
+            GetSecretValueRequest(SecretId: secretId),
+            context: RequestContext.system(account: account, region: region)
+        )
+        var arns = [value.ARN]
+        if let text = value.SecretString?.value,
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let master = object["masterarn"] as? String, master.hasPrefix("arn:")
+        {
+            arns.append(master)
+        }
+        return try await self.scopedCredentials(account: account, region: region, secretARNs: arns, sessionName: sessionName)
+    }
+
     /// `Allow secretsmanager:*` on exactly these ARNs.
     static func scopedPolicy(_ secretARNs: [String]) -> String {
         let resources = secretARNs.map { "\"\($0)\"" }.joined(separator: ",")
@@ -203,7 +226,7 @@ struct PrincipalFacts: ConditionContext {
         case "aws:principalarn": return [self.principal.roleARN ?? self.principal.arn]
         case "aws:principalaccount": return [self.principal.account]
         case "aws:principaltype": return [self.principal.identityType]
-        case "aws:currenttime": return [ISO8601DateFormatter().string(from: Date())]
+        case "aws:currenttime": return [UTCDate.iso8601(Date())]
         default: return nil
         }
     }
