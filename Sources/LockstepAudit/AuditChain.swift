@@ -9,25 +9,27 @@ public import LockstepStore
 /// it, and nobody with only the database can recompute the chain. The head (the newest sequence and hash, sealed
 /// with the same key) is kept apart from the records, so a removed tail shows too.
 public struct AuditChain: Sendable {
-    let key: SymmetricKey
+    /// The HMAC state after the key (its pads), copied for each hash instead of recomputed.
+    private let keyed: HMAC<SHA256>
 
-    public init(key: SymmetricKey) { self.key = key }
+    public init(key: SymmetricKey) { self.keyed = HMAC<SHA256>(key: key) }
 
     /// The hash before the first record.
     public static let genesis = Data(repeating: 0, count: 32)
 
     public func hash(previous: Data, sequence: Int64, record: String) -> Data {
-        var mac = HMAC<SHA256>(key: self.key)
+        var mac = self.keyed
         mac.update(data: previous)
-        mac.update(data: withUnsafeBytes(of: sequence.bigEndian) { Data($0) })
-        mac.update(data: Data(record.utf8))
+        withUnsafeBytes(of: sequence.bigEndian) { mac.update(data: $0) }
+        var record = record
+        record.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         return Data(mac.finalize())
     }
 
     public func seal(sequence: Int64, hash: Data) -> Data {
-        var mac = HMAC<SHA256>(key: self.key)
+        var mac = self.keyed
         mac.update(data: Data("head".utf8))
-        mac.update(data: withUnsafeBytes(of: sequence.bigEndian) { Data($0) })
+        withUnsafeBytes(of: sequence.bigEndian) { mac.update(data: $0) }
         mac.update(data: hash)
         return Data(mac.finalize())
     }

@@ -19,7 +19,7 @@ public final class AuditLog: Service, Sendable {
         /// Events per store transaction at most.
         public var batchSize = 1_000
         /// After the first event of a quiet spell, wait this long for more before writing, so records share an fsync.
-        public var batchInterval: Duration = .milliseconds(10)
+        public var batchInterval: Duration = .milliseconds(25)
         /// Also append every record as one JSON line to this file.
         public var jsonLinesPath: String?
         /// Run this shell command for each notification ("Secret Label Updated", RotationFailed), the
@@ -120,8 +120,8 @@ public final class AuditLog: Service, Sendable {
 
     /// Writes everything queued so far. One-shot processes call this before exiting.
     public func flush() async throws {
-        while let (batch, dropped) = self.take() {
-            try await self.write(batch, dropped: dropped)
+        while let (events, dropped) = self.take() {
+            try await self.write(events, dropped: dropped)
         }
     }
 
@@ -139,35 +139,65 @@ public final class AuditLog: Service, Sendable {
     }
 
     private func drainLogging() async {
-        while let (batch, dropped) = self.take() {
+        while let (events, dropped) = self.take() {
             do {
-                try await self.write(batch, dropped: dropped)
-            } catch {
-                // Put the batch back (ahead of newer events) and retry shortly; the API never waits for this.
+                try await self.write(events, dropped: dropped)
+            } catch let failure as WriteFailure {
+                // Put what wasn't written back (ahead of newer events) and retry shortly; the API never waits for this.
+                let remaining = failure.remaining
                 self.queue.withLock { queue in
-                    queue.events.insert(contentsOf: batch.prefix(max(0, self.configuration.queueCapacity - queue.events.count)), at: 0)
-                    queue.dropped += dropped
+                    queue.events.insert(contentsOf: remaining.prefix(max(0, self.configuration.queueCapacity - queue.events.count)), at: 0)
+                    queue.dropped += failure.dropped
                 }
-                self.logger.error("audit write failed; retrying", metadata: ["error": .string(String(describing: type(of: error)))])
+                self.logger.error("audit write failed; retrying", metadata: ["error": .string(failure.reason)])
                 try? await Task.sleep(for: .milliseconds(200))
+            } catch {
+                self.logger.error("audit write failed", metadata: ["error": .string(String(describing: type(of: error)))])
             }
         }
     }
 
-    private func take() -> ([AuditEvent], Int)? {
+    /// What a failed write left unwritten.
+    struct WriteFailure: Error {
+        var remaining: ArraySlice<AuditEvent>
+        var dropped: Int
+        var reason: String
+    }
+
+    /// Writes `events` in transactions of at most ``Configuration/batchSize``; the count of dropped events goes with
+    /// the last one.
+    ///
+    /// - Throws: ``WriteFailure`` with the events not yet written.
+    private func write(_ events: [AuditEvent], dropped: Int) async throws {
         let size = self.configuration.batchSize
-        return self.queue.withLock { queue in
+        var remaining = events[...]
+        repeat {
+            let chunk = remaining.prefix(size)
+            let last = chunk.count == remaining.count
+            do {
+                try await self.writeBatch(Array(chunk), dropped: last ? dropped : 0)
+            } catch {
+                throw WriteFailure(remaining: remaining, dropped: dropped, reason: String(describing: type(of: error)))
+            }
+            remaining = remaining.dropFirst(chunk.count)
+        } while !remaining.isEmpty
+    }
+
+    /// Takes everything queued (swapping the buffer out, O(1) under the lock); `write` splits it into transactions.
+    private func take() -> ([AuditEvent], Int)? {
+        self.queue.withLock { queue in
             guard !queue.events.isEmpty || queue.dropped > 0 else { return nil }
-            let count = min(size, queue.events.count)
-            let batch = Array(queue.events.prefix(count))
-            queue.events.removeFirst(count)
+            var batch: [AuditEvent] = []
+            batch.reserveCapacity(min(queue.events.count * 2, self.configuration.queueCapacity))
+            swap(&batch, &queue.events)
             let dropped = queue.dropped
             queue.dropped = 0
             return (batch, dropped)
         }
     }
 
-    private func write(_ events: [AuditEvent], dropped: Int) async throws {
+    /// One store transaction: the records, their links, the new head.
+    private func writeBatch(_ events: [AuditEvent], dropped: Int) async throws {
         var events = events
         if dropped > 0 {
             let first = events.first
@@ -272,6 +302,7 @@ final class EventIDs: Sendable {
             let text = String(value, radix: 16)
             return String(repeating: "0", count: max(0, digits - text.count)) + text
         }
-        return "\(hex(high >> 32, 8))-\(hex((high >> 16) & 0xFFFF, 4))-4\(hex(high & 0xFFF, 3))-\(hex(UInt64(middle) & 0x3FFF | 0x8000, 4))-\(hex(count & 0xFFFF_FFFF_FFFF, 12))"
+        return
+            "\(hex(high >> 32, 8))-\(hex((high >> 16) & 0xFFFF, 4))-4\(hex(high & 0xFFF, 3))-\(hex(UInt64(middle) & 0x3FFF | 0x8000, 4))-\(hex(count & 0xFFFF_FFFF_FFFF, 12))"
     }
 }

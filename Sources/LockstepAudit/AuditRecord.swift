@@ -78,9 +78,16 @@ struct AuditRecord: Sendable {
         self.text = String(decoding: out.bytes, as: UTF8.self)
     }
 
+    /// The account field of an ARN (the fifth, colon-separated).
     static func account(of arn: String) -> String? {
-        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
-        return parts.count == 6 ? String(parts[4]) : nil
+        var colons = 0
+        var start = arn.utf8.startIndex
+        for index in arn.utf8.indices where arn.utf8[index] == UInt8(ascii: ":") {
+            colons += 1
+            if colons == 4 { start = arn.utf8.index(after: index) }
+            if colons == 5 { return String(arn[start..<index]) }
+        }
+        return nil
     }
 }
 

@@ -15,7 +15,7 @@ extension SecretsManager {
                 let hit = try tx.labelledVersion(scope: context.scope, name: request.SecretId, label: request.VersionStage ?? StagingLabel.current),
                 hit.secret.deletedDate == nil
             {
-                try self.authorize(hit.secret, in: tx, context: context)
+                try self.authorize(hit.secret, knownPolicy: .some(hit.resourcePolicy), in: tx, context: context)
                 return try self.value(of: hit, today: today, in: tx)
             }
             let secret = try self.resolve(request.SecretId, in: tx, context: context)

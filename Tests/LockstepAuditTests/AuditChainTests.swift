@@ -257,7 +257,9 @@ import Testing
         event.additionalEventData = ["SecretId": "arn:x", "VersionId": "v"]
         event.requestParameters = Data(#"{"b":[1,2.5,true,null,{"z":"\u00e9\n"}],"SecretString":"gone","a":"x"}"#.utf8)
         event.responseElements = Data(#"{"VersionStages":["AWSCURRENT"],"ARN":"arn:x"}"#.utf8)
-        event.resources = ["arn:aws:secretsmanager:us-east-1:222222222222:secret:a-AbCdEf", "arn:aws:secretsmanager:us-east-1:111111111111:secret:b-AbCdEf"]
+        event.resources = [
+            "arn:aws:secretsmanager:us-east-1:222222222222:secret:a-AbCdEf", "arn:aws:secretsmanager:us-east-1:111111111111:secret:b-AbCdEf",
+        ]
         for candidate in [event, AuditChainTests.event("GetSecretValue", 2)] {
             let text = AuditRecord(candidate, eventID: "e").text
             let parsed = try #require(AuditJSON.parse(Data(text.utf8)))
@@ -265,7 +267,9 @@ import Testing
             #expect(!text.contains("gone"))
         }
         let text = AuditRecord(event, eventID: "e").text
-        #expect(text.contains(#""sessionContext":{"sessionIssuer":{"accountId":"111111111111","arn":"arn:aws:iam::111111111111:role/r","type":"Role"}}"#))
+        #expect(
+            text.contains(#""sessionContext":{"sessionIssuer":{"accountId":"111111111111","arn":"arn:aws:iam::111111111111:role/r","type":"Role"}}"#)
+        )
         #expect(text.contains(#""resources":[{"ARN":"arn:aws:secretsmanager:us-east-1:222222222222:secret:a-AbCdEf","accountId":"222222222222""#))
     }
 

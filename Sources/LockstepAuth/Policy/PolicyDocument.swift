@@ -36,8 +36,8 @@ public struct PolicyDocument: Sendable, Hashable {
         public var patterns: [WildcardPattern]
         public var negated: Bool
 
-        func matches(_ value: String) -> Bool {
-            self.patterns.contains { $0.matches(value) } != self.negated
+        func matches(_ value: String, lowercased: Bool = false) -> Bool {
+            self.patterns.contains { $0.matches(value, lowercased: lowercased) } != self.negated
         }
     }
 

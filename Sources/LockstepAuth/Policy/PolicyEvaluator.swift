@@ -35,12 +35,15 @@ public struct AuthorizationRequest: Sendable {
     public var resource: String
     /// The account that owns the resource (the caller's own for `*`).
     public var resourceAccount: String
+    /// ``action`` lower-cased (actions match case-insensitively); callers on a hot path pass it precomputed.
+    public var lowercasedAction: String
 
-    public init(principal: Principal, action: String, resource: String, resourceAccount: String) {
+    public init(principal: Principal, action: String, resource: String, resourceAccount: String, lowercasedAction: String? = nil) {
         self.principal = principal
         self.action = action
         self.resource = resource
         self.resourceAccount = resourceAccount
+        self.lowercasedAction = lowercasedAction ?? action.lowercased()
     }
 }
 
@@ -68,7 +71,7 @@ public enum PolicyEvaluator {
         context: some ConditionContext
     ) -> AuthorizationDecision {
         if case .service = identity.basis { return .allow }
-        let action = request.action.lowercased()
+        let action = request.lowercasedAction
         func matching(_ document: PolicyDocument, _ effect: PolicyDocument.Effect) -> Bool {
             document.statements.contains { statement in
                 statement.effect == effect && Self.applies(statement, request: request, action: action, context: context)
@@ -130,7 +133,7 @@ public enum PolicyEvaluator {
         trustPolicy: PolicyDocument,
         context: some ConditionContext
     ) -> AuthorizationDecision {
-        let action = request.action.lowercased()
+        let action = request.lowercasedAction
         let denied = (identity.policies + [trustPolicy]).contains { document in
             document.statements.contains { $0.effect == .deny && Self.applies($0, request: request, action: action, context: context) }
         }
@@ -164,7 +167,7 @@ public enum PolicyEvaluator {
             let named = principals.contains { Self.matches($0, request.principal) }
             guard named != statement.principalsNegated else { return false }
         }
-        guard statement.actions.matches(action), statement.resources.matches(request.resource) else { return false }
+        guard statement.actions.matches(action, lowercased: true), statement.resources.matches(request.resource) else { return false }
         return statement.conditions.allSatisfy { $0.holds(in: context) }
     }
 

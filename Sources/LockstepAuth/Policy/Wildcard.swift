@@ -7,20 +7,23 @@ public struct WildcardPattern: Sendable, Hashable {
     private let caseInsensitive: Bool
     private let hasWildcards: Bool
     public let text: String
+    /// True for `*` alone: matches everything.
+    public let matchesEverything: Bool
 
     public init(_ pattern: String, caseInsensitive: Bool = false) {
         self.text = pattern
         self.caseInsensitive = caseInsensitive
         self.bytes = caseInsensitive ? Array(pattern.lowercased().utf8) : Array(pattern.utf8)
         self.hasWildcards = pattern.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") }
+        self.matchesEverything = pattern == "*"
     }
 
-    /// True for `*` alone: matches everything.
-    public var matchesEverything: Bool { self.bytes == [UInt8(ascii: "*")] }
-
-    public func matches(_ candidate: String) -> Bool {
+    /// - Parameters:
+    ///   - candidate: the value to match.
+    ///   - lowercased: the caller already lower-cased `candidate` (the evaluator does so once per request).
+    public func matches(_ candidate: String, lowercased: Bool = false) -> Bool {
         if self.matchesEverything { return true }
-        let subject: String = self.caseInsensitive ? candidate.lowercased() : candidate
+        let subject: String = self.caseInsensitive && !lowercased ? candidate.lowercased() : candidate
         if !self.hasWildcards { return self.bytes.elementsEqual(subject.utf8) }
         return subject.utf8.withContiguousStorageIfAvailable { Self.match(self.bytes, $0) } ?? Self.match(self.bytes, Array(subject.utf8))
     }

@@ -95,13 +95,20 @@ public struct Caller: Sendable {
 /// The secrets a request touched, collected while it runs (a reference, so the service can note them from inside
 /// a transaction closure).
 final class RequestTrace: Sendable {
-    private let state = Mutex<[String]>([])
+    /// Nearly every request touches one secret: keep it apart from the (rarely used) list of others.
+    private let state = Mutex<(first: String?, others: [String])>((nil, []))
 
     func touched(_ arn: String) {
-        self.state.withLock { arns in
-            if !arns.contains(arn) { arns.append(arn) }
+        self.state.withLock { state in
+            guard let first = state.first else {
+                state.first = arn
+                return
+            }
+            if first != arn, !state.others.contains(arn) { state.others.append(arn) }
         }
     }
 
-    var resources: [String] { self.state.withLock { $0 } }
+    var resources: [String] {
+        self.state.withLock { state in state.first.map { [$0] + state.others } ?? [] }
+    }
 }

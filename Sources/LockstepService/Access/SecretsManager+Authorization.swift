@@ -5,9 +5,12 @@ import LockstepStore
 
 extension SecretsManager {
     /// Authorizes the request's operation on `secret` (and notes the secret for the audit record).
-    func authorize(_ secret: SecretRecord, in tx: any SecretStoreTransaction, context: RequestContext) throws {
+    ///
+    /// - Parameter knownPolicy: the secret's resource policy when the caller already read it (GetSecretValue's
+    ///   single query does): `.some(nil)` for none, `nil` to look it up.
+    func authorize(_ secret: SecretRecord, knownPolicy: String?? = nil, in tx: any SecretStoreTransaction, context: RequestContext) throws {
         context.trace.touched(secret.arn)
-        try self.authorize(resource: secret.arn, account: secret.scope.account, secret: secret, in: tx, context: context)
+        try self.authorize(resource: secret.arn, account: secret.scope.account, secret: secret, knownPolicy: knownPolicy, in: tx, context: context)
     }
 
     /// Authorizes the request's operation on a resource: a secret's ARN, or `*` for operations without one.
@@ -20,6 +23,7 @@ extension SecretsManager {
         resource: String,
         account: String,
         secret: SecretRecord? = nil,
+        knownPolicy: String?? = nil,
         action explicitAction: String? = nil,
         in tx: any SecretStoreTransaction,
         context: RequestContext
@@ -27,18 +31,25 @@ extension SecretsManager {
         guard self.enforcesPolicies else { return }
         let permissions = context.caller.permissions
         if case .service = permissions.basis { return }
-        guard let action = explicitAction ?? context.operation.map({ "secretsmanager:" + $0 }) else {
+        guard let (action, lowercased) = explicitAction.map({ ($0, $0.lowercased()) }) ?? context.operation.map(ActionNames.of) else {
             // A direct call without an operation: only the local operator may make one (fail closed otherwise).
             if case .accountRoot = permissions.basis, account == context.account { return }
             throw SecretsManagerError(.accessDenied, "User: \(context.caller.principal.arn) is not authorized to perform this operation.")
         }
-        let resourcePolicy = try secret.flatMap { try tx.resourcePolicy(secretId: $0.id) }.flatMap(PolicyCache.shared.resourcePolicy)
+        let policyText = try knownPolicy ?? secret.flatMap { try tx.resourcePolicy(secretId: $0.id) }
+        let resourcePolicy = policyText.flatMap(PolicyCache.shared.resourcePolicy)
         let needsTags =
             secret != nil
             && (resourcePolicy?.readsResourceTags == true || permissions.policies.contains { $0.readsResourceTags }
                 || permissions.sessionPolicy?.readsResourceTags == true)
         let tags = try needsTags ? tx.tags(secretId: self.dataOwner(of: secret!, in: tx).id) : []
-        let request = AuthorizationRequest(principal: context.caller.principal, action: action, resource: resource, resourceAccount: account)
+        let request = AuthorizationRequest(
+            principal: context.caller.principal,
+            action: action,
+            resource: resource,
+            resourceAccount: account,
+            lowercasedAction: lowercased
+        )
         let facts = RequestFacts(context: context, secret: secret, tags: tags, now: self.now())
         let decision = PolicyEvaluator.decide(request, identity: permissions, resourcePolicy: resourcePolicy, context: facts)
         guard decision.isAllowed else {
@@ -161,4 +172,15 @@ extension PutResourcePolicyRequest: RequestConditionKeys {
 private func requestTag(_ key: ConditionKey, _ tags: [Tag]?) -> [String]? {
     guard key.canonical.hasPrefix("aws:requesttag/"), let tagKey = key.tagKey else { return nil }
     return tags?.first { $0.Key == tagKey }.map { [$0.Value] }
+}
+
+/// `secretsmanager:<Operation>` and its lower-cased form, made once per operation rather than per request.
+enum ActionNames {
+    private static let known: [String: (String, String)] = Dictionary(
+        uniqueKeysWithValues: OperationDispatcher.operations.map { ($0, ("secretsmanager:" + $0, ("secretsmanager:" + $0).lowercased())) }
+    )
+
+    static func of(_ operation: String) -> (String, String) {
+        Self.known[operation] ?? ("secretsmanager:" + operation, ("secretsmanager:" + operation).lowercased())
+    }
 }

@@ -171,7 +171,8 @@ enum Migrations {
                 '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' FROM identities;
         """,
         // 5: the audit log: CloudTrail-shaped records, each chained to the one before by a keyed hash, and the
-        // chain's head kept apart so that a removed tail shows (DESIGN.md §7).
+        // chain's head kept apart so that a removed tail shows (DESIGN.md §7). No secondary index: every API call
+        // appends a row, and `audit list` filters by scanning in sequence order.
         """
         CREATE TABLE audit_events (
             sequence INTEGER PRIMARY KEY,
@@ -183,7 +184,6 @@ enum Migrations {
             previous_hash BLOB NOT NULL,
             hash BLOB NOT NULL
         ) STRICT;
-        CREATE INDEX audit_by_time ON audit_events(event_time);
         CREATE TABLE audit_head (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             sequence INTEGER NOT NULL,
