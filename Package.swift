@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "lockstep", targets: ["lockstep"]),
         .executable(name: "lockstep-benchmarks", targets: ["LockstepBenchmarks"]),
         .executable(name: "lockstep-bare-route", targets: ["LockstepBareRoute"]),
+        .executable(name: "lockstep-rotation-benchmarks", targets: ["RotationBenchmarks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -89,7 +90,10 @@ let package = Package(
         ),
         .target(
             name: "LockstepMariaDB",
-            dependencies: ["LockstepDatabase", "LockstepCore", "CMariaDB"],
+            dependencies: [
+                "LockstepDatabase", "LockstepCore", "CMariaDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -135,7 +139,7 @@ let package = Package(
         .executableTarget(
             name: "lockstep",
             dependencies: [
-                "LockstepCLI",
+                "LockstepCLI", "LockstepMariaDB",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -145,6 +149,15 @@ let package = Package(
             name: "LockstepBenchmarks",
             dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepAudit", "LockstepServer"],
             path: "Benchmarks/LockstepBenchmarks",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "RotationBenchmarks",
+            dependencies: [
+                "LockstepCore", "LockstepDatabase", "LockstepMariaDB", "LockstepPostgres", "LockstepRotation", "LockstepService",
+                "LockstepStore", "CPostgreSQL", "CMariaDB",
+            ],
+            path: "Benchmarks/RotationBenchmarks",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -186,9 +199,13 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepRotationTests",
-            dependencies: ["LockstepRotation", "LockstepDatabase", "LockstepService", "LockstepStore", "LockstepCore"],
+            dependencies: [
+                "LockstepRotation", "LockstepDatabase", "LockstepService", "LockstepStore", "LockstepCore", "LockstepPostgres",
+                "LockstepMariaDB",
+            ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "LockstepDatabaseTests", dependencies: ["LockstepDatabase", "LockstepCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LockstepPostgresTests",
             dependencies: ["LockstepPostgres", "LockstepDatabase", "LockstepCore", "CPostgreSQL"],

@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # The whole test suite. This is the README's test command and what .ci/run calls.
-#  1. Swift tests: unit tests of every module, store tests on real SQLite files, service tests over the real store,
-#     CLI tests that run the built `lockstep` executable.
-#  2. Compatibility tests: a real `lockstep serve` on a free loopback port driven by boto3, the aws CLI and raw
-#     SigV4-signed HTTP (tests/compat, pytest).
+#  1. Throwaway PostgreSQL 15 and MariaDB servers on loopback (scripts/testdb.sh installs what is missing and starts
+#     them; they are stopped again at the end).
+#  2. Swift tests: unit tests of every module, store tests on real SQLite files, service tests over the real store,
+#     driver and rotation tests against the real databases (required: a missing database fails them), CLI tests
+#     that run the built `lockstep` executable.
+#  3. Compatibility tests: a real `lockstep serve` on a free loopback port driven by boto3, the aws CLI and raw
+#     SigV4-signed HTTP (tests/compat, pytest), including rotations against the real databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+
+export LOCKSTEP_TESTDB_DIR="${LOCKSTEP_TESTDB_DIR:-$(mktemp -d /tmp/lockstep-testdb.XXXXXX)}"
+trap 'scripts/testdb.sh stop >/dev/null 2>&1 || true' EXIT
+scripts/testdb.sh start >/dev/null
+eval "$(scripts/testdb.sh env)"
+export LOCKSTEP_REQUIRE_DATABASES=1
+
 swift build --build-tests
 swift test --skip-build
 

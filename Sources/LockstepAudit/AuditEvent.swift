@@ -112,7 +112,7 @@ public struct AuditEvent: Sendable {
 }
 
 /// The service events Lockstep records besides API calls (spec §4.1).
-public enum LifecycleEvent: String, Sendable, CaseIterable {
+public enum LifecycleEventName: String, Sendable, CaseIterable {
     case rotationStarted = "RotationStarted"
     case rotationSucceeded = "RotationSucceeded"
     case rotationFailed = "RotationFailed"

@@ -83,7 +83,7 @@ public final class AuditLog: Service, Sendable {
     ///   - versionId: the version a deletion event is about.
     ///   - requestID: defaults to CloudTrail's `Rotation-<arn>-<uuid>` form for rotation events, a UUID otherwise.
     public func record(
-        _ event: LifecycleEvent,
+        _ event: LifecycleEventName,
         secretARN: String,
         region: String,
         account: String,

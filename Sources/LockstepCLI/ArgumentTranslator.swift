@@ -1,4 +1,5 @@
 import Foundation
+import LockstepCore
 
 /// Turns aws-CLI-style options into an operation's JSON request.
 ///
@@ -105,7 +106,35 @@ struct ArgumentTranslator {
                 return .array([json])
             }
             return .array(try values.map { try Self.shorthand($0, members: members, option: parameter.option) })
+        case .structure(let members, let integers):
+            if let json = try self.json(values[0]) { return json }
+            return try Self.structure(values[0], members: members, integers: integers, option: parameter.option)
         }
+    }
+
+    /// `AutomaticallyAfterDays=30,Duration=2h` → `{"AutomaticallyAfterDays": 30, "Duration": "2h"}`. A piece
+    /// without `=` continues the previous value (`ScheduleExpression=cron(0 16 1,15 * ? *)`).
+    static func structure(_ text: String, members: [String], integers: Set<String>, option: String) throws -> JSONValue {
+        var pairs: [(String, String)] = []
+        for piece in text.split(separator: ",", omittingEmptySubsequences: false) {
+            if let equals = piece.firstIndex(of: "="), members.contains(String(piece[..<equals])) {
+                pairs.append((String(piece[..<equals]), String(piece[piece.index(after: equals)...])))
+            } else if let last = pairs.popLast() {
+                pairs.append((last.0, last.1 + "," + piece))
+            } else {
+                throw UsageError(description: "Error parsing parameter \(option): expected \(members.map { "\($0)=..." }.joined(separator: ","))")
+            }
+        }
+        var object: [String: JSONValue] = [:]
+        for (key, value) in pairs {
+            if integers.contains(key) {
+                guard let number = Int64(value) else { throw UsageError(description: "invalid literal for int(): \(key)") }
+                object[key] = .integer(number)
+            } else {
+                object[key] = .string(value)
+            }
+        }
+        return .object(object)
     }
 
     private func text(_ argument: String) throws -> String {

@@ -28,6 +28,7 @@ struct OperationCommand<Name: OperationName>: AsyncParsableCommand {
             case .blob: shape = "<value> | fileb://<path>"
             case .stringList: shape = "<value> [<value> ...]"
             case .structureList(let members): shape = members.map { "\($0)=<value>" }.joined(separator: ",") + " ..."
+            case .structure(let members, _): shape = members.map { "\($0)=<value>" }.joined(separator: ",") + " | <json>"
             }
             return "  \(parameter.required ? "" : "[")\(parameter.option) \(shape)\(parameter.required ? "" : "]")"
         }
@@ -115,7 +116,8 @@ extension OperationCommand {
         }
         let local: LockstepEnvironment
         do {
-            local = try LockstepEnvironment.open(globals.configuration, create: true)
+            // The rotation hooks make RotateSecret check the rotator name; rotations run in `serve` or `rotate`.
+            local = RotationSetup(try LockstepEnvironment.open(globals.configuration, create: true), options: try RotationOptions.parse([])).environment
         } catch {
             FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
             throw ExitCode(255)
@@ -149,6 +151,8 @@ enum GetRandomPasswordName: OperationName { static let operation = "GetRandomPas
 enum ReplicateSecretToRegionsName: OperationName { static let operation = "ReplicateSecretToRegions" }
 enum RemoveRegionsFromReplicationName: OperationName { static let operation = "RemoveRegionsFromReplication" }
 enum StopReplicationToReplicaName: OperationName { static let operation = "StopReplicationToReplica" }
+enum RotateSecretName: OperationName { static let operation = "RotateSecret" }
+enum CancelRotateSecretName: OperationName { static let operation = "CancelRotateSecret" }
 enum PutResourcePolicyName: OperationName { static let operation = "PutResourcePolicy" }
 enum GetResourcePolicyName: OperationName { static let operation = "GetResourcePolicy" }
 enum DeleteResourcePolicyName: OperationName { static let operation = "DeleteResourcePolicy" }
@@ -173,6 +177,8 @@ let operationCommands: [any ParsableCommand.Type] = [
     OperationCommand<ReplicateSecretToRegionsName>.self,
     OperationCommand<RemoveRegionsFromReplicationName>.self,
     OperationCommand<StopReplicationToReplicaName>.self,
+    OperationCommand<RotateSecretName>.self,
+    OperationCommand<CancelRotateSecretName>.self,
     OperationCommand<PutResourcePolicyName>.self,
     OperationCommand<GetResourcePolicyName>.self,
     OperationCommand<DeleteResourcePolicyName>.self,

@@ -11,6 +11,8 @@ struct OperationSpec: Sendable {
         case stringList
         /// A list of structures with these members, in shorthand (`Key=a,Value=b ...`) or JSON.
         case structureList([String])
+        /// One structure with these members (some of them integers), in shorthand or JSON.
+        case structure([String], integers: Set<String>)
     }
 
     struct Parameter: Sendable {
@@ -163,6 +165,23 @@ extension OperationSpec {
             parameters: [secretId, Parameter(member: "RemoveReplicaRegions", kind: .stringList, required: true)]
         ),
         OperationSpec(operation: "StopReplicationToReplica", summary: "Promote a replica to a standalone secret.", parameters: [secretId]),
+        OperationSpec(
+            operation: "RotateSecret",
+            summary: "Configure rotation and start one (asynchronous: see `lockstep rotate` to run it in the foreground).",
+            parameters: [
+                secretId, token, Parameter(member: "RotationLambdaARN", kind: .string),
+                Parameter(
+                    member: "RotationRules",
+                    kind: .structure(["AutomaticallyAfterDays", "Duration", "ScheduleExpression"], integers: ["AutomaticallyAfterDays"])
+                ),
+                Parameter(member: "RotateImmediately", kind: .boolean),
+            ]
+        ),
+        OperationSpec(
+            operation: "CancelRotateSecret",
+            summary: "Turn automatic rotation off and stop a rotation in progress (labels are left as they are).",
+            parameters: [secretId]
+        ),
         OperationSpec(
             operation: "PutResourcePolicy",
             summary: "Attach a resource policy to a secret (--block-public-policy refuses one open to everyone).",

@@ -1,4 +1,5 @@
 import Foundation
+import LockstepCore
 
 /// Prints a response as the aws CLI does: `--output json` (default) or `text`, after an optional `--query`.
 struct OutputFormatter {

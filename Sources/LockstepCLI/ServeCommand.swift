@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LockstepAudit
 import LockstepCore
+import LockstepRotation
 import LockstepServer
 import LockstepService
 import Logging
@@ -41,6 +42,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "BENCHMARK COMPARISON ONLY: evaluate no policies and record no audit log. Never for real secrets.")
     var benchmarkWithoutAccessControl = false
 
+    @Option(help: "Rotations run at once by the scheduler.")
+    var maxConcurrentRotations = 4
+
+    @OptionGroup var rotation: RotationOptions
+
     func validate() throws {
         guard ServerConfiguration.parseListen(self.listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -60,7 +66,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let command = self.auditNotifyCommand { options.audit.notifyCommand = command }
         options.accessControl = !self.benchmarkWithoutAccessControl
         let configuration = options
-        let environment = try LockstepEnvironment.open(configuration, create: true)
+        let setup = RotationSetup(try LockstepEnvironment.open(configuration, create: true), options: self.rotation)
+        let environment = setup.environment
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
         if try await keys.isEmpty() {
@@ -84,7 +91,15 @@ struct ServeCommand: AsyncParsableCommand {
             environment: environment,
             configuration: ServerConfiguration(host: host, port: port, tls: tls),
             authentication: self.dev ? .development(account: configuration.account) : .sigV4,
-            logger: logger
+            logger: logger,
+            services: [
+                RotationScheduler(
+                    engine: setup.engine,
+                    clock: ContinuousClock(),
+                    wakeup: setup.wakeup,
+                    maximumConcurrent: self.maxConcurrentRotations
+                )
+            ]
         ) { boundPort in
             writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (data directory \(configuration.dataDirectory.path))")
         }

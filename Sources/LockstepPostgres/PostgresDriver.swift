@@ -1,4 +1,45 @@
-import CPostgreSQL
 public import LockstepDatabase
 
-// Placeholder: the libpq driver is being built (issue 4).
+/// PostgreSQL (and Aurora PostgreSQL) through libpq, for the built-in rotators.
+///
+/// Every session is a connection of its own with its own thread (see ``DatabaseSession``): connect, rotate, verify,
+/// close. Passwords reach the server only as SCRAM (or MD5) verifiers computed client-side, and error messages are
+/// scrubbed of anything password-like.
+///
+/// ```swift
+/// let session = try await PostgresDriver().connect(credentials, timeouts: DatabaseTimeouts())
+/// try await session.changeOwnPassword(user: credentials.username, to: newPassword)
+/// await session.close()
+/// ```
+public struct PostgresDriver: DatabaseDriver {
+    public init() {}
+
+    public var engines: Set<String> { ["postgres", "aurora-postgresql"] }
+
+    public var defaultPort: Int { 5432 }
+
+    public var defaultDatabase: String? { "postgres" }
+
+    /// AWS's PostgreSQL template: the colon separates `.pgpass` and URI fields, the rest are quoting characters.
+    public var excludedPasswordCharacters: String { ":/@\"'\\" }
+
+    /// NAMEDATALEN - 1; longer names would be truncated by the server.
+    public var maximumUserNameLength: Int { RoleSQL.maximumRoleNameBytes }
+
+    /// Connects with `PQconnectdbParams` on the new session's own thread.
+    ///
+    /// TLS follows `credentials.tls` (`sslmode` prefer, require or disable; `require` encrypts but does not verify
+    /// the server's certificate). `timeouts.connect` bounds connecting (libpq's `connect_timeout`, at least 2 s) and
+    /// `timeouts.statement` every statement on the server (`statement_timeout`).
+    public func connect(
+        _ credentials: DatabaseCredentials,
+        timeouts: DatabaseTimeouts
+    ) async throws(DatabaseError)
+        -> any DatabaseSession
+    {
+        let parameters = try ConnectionParameters(credentials, defaultDatabase: self.defaultDatabase ?? "postgres", timeouts: timeouts)
+        let session = PostgresSession()
+        try await session.open(parameters)
+        return session
+    }
+}

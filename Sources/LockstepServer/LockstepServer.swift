@@ -10,7 +10,7 @@ import LockstepStore
 public import Logging
 import NIOCore
 import NIOSSL
-import ServiceLifecycle
+public import ServiceLifecycle
 import Synchronization
 
 /// `lockstep serve`: the AWS Secrets Manager API over HTTP on Hummingbird.
@@ -30,6 +30,7 @@ public enum LockstepServer {
         configuration: ServerConfiguration,
         authentication: APIHandler.Authentication,
         logger: Logger,
+        services: [any Service] = [],
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         ServerMetrics.shared.bootstrap()
@@ -66,9 +67,9 @@ public enum LockstepServer {
             router: router,
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lockstep"),
-            // Started in this order, stopped in reverse: the HTTP server first, then the audit log writes what is
-            // queued, then the store checkpoints.
-            services: [StoreShutdown(store: environment.store, logger: logger), environment.auditLog],
+            // Started in this order, stopped in reverse: the HTTP server first, then the scheduler (and anything else),
+            // then the audit log writes what is queued, then the store checkpoints.
+            services: [StoreShutdown(store: environment.store, logger: logger), environment.auditLog] + services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

@@ -65,6 +65,17 @@ public struct LockstepEnvironment: Sendable {
 
     public var dispatcher: OperationDispatcher { OperationDispatcher(manager: self.manager) }
 
+    /// The same data directory with the rotation engine's hooks on its service.
+    public func with(rotation: RotationHooks) -> LockstepEnvironment {
+        LockstepEnvironment(
+            configuration: self.configuration,
+            store: self.store,
+            keyring: self.keyring,
+            manager: self.manager.with(rotation: rotation),
+            auditLog: self.auditLog
+        )
+    }
+
     /// Opens a data directory.
     ///
     /// - Parameters:

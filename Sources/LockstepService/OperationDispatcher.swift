@@ -42,6 +42,7 @@ public struct OperationDispatcher: Sendable {
 
     private static let handlers: [String: Handler] = [
         "BatchGetSecretValue": handler(SecretsManager.batchGetSecretValue),
+        "CancelRotateSecret": handler(SecretsManager.cancelRotateSecret),
         "CreateSecret": handler(SecretsManager.createSecret),
         "DeleteSecret": handler(SecretsManager.deleteSecret),
         "DescribeSecret": handler(SecretsManager.describeSecret),
@@ -53,6 +54,7 @@ public struct OperationDispatcher: Sendable {
         "RemoveRegionsFromReplication": handler(SecretsManager.removeRegionsFromReplication),
         "ReplicateSecretToRegions": handler(SecretsManager.replicateSecretToRegions),
         "RestoreSecret": handler(SecretsManager.restoreSecret),
+        "RotateSecret": handler(SecretsManager.rotateSecret),
         "StopReplicationToReplica": handler(SecretsManager.stopReplicationToReplica),
         "TagResource": handler(SecretsManager.tagResource),
         "UntagResource": handler(SecretsManager.untagResource),

@@ -13,8 +13,9 @@ extension SecretsManager {
         try Self.validateLength(request.KmsKeyId, "kmsKeyId", max: 2048)
         try Self.validateLength(request.Type, "type", max: 256)
 
-        return try await self.write { tx in
+        let (response, event) = try await self.write { tx -> (UpdateSecretResponse, LifecycleEvent?) in
             var secret = try self.resolveWritable(request.SecretId, in: tx, context: context)
+            var event: LifecycleEvent?
             if let description = request.Description { secret.description = description }
             if let type = request.Type { secret.type = type }
             if let reference = request.KmsKeyId {
@@ -35,6 +36,7 @@ extension SecretsManager {
                 }
                 var stages = try tx.stages(secretId: secret.id)
                 try stages.labelNewVersion(token, requested: nil)
+                event = try self.valueChangedManually(&secret, stages: &stages, newVersion: token, in: tx)
                 try self.insertVersion(value, versionId: token, of: secret, in: tx)
                 try tx.replaceStages(secretId: secret.id, with: stages)
                 try self.pruneVersions(of: secret, stages: stages, in: tx)
@@ -42,8 +44,10 @@ extension SecretsManager {
             }
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
-            return UpdateSecretResponse(ARN: secret.arn, Name: secret.name, VersionId: versionId)
+            return (UpdateSecretResponse(ARN: secret.arn, Name: secret.name, VersionId: versionId), event)
         }
+        if let event { self.rotation.events.record(event) }
+        return response
     }
 
     /// Seals every labelled version again under the secret's current master key.

@@ -11,11 +11,13 @@ extension SecretsManager {
         let (response, touch) = try await self.store.read { tx in
             // The common case (a name and a label) in one query; anything else, or a miss, takes the general path
             // that also finds the right error.
+            let label = request.VersionStage ?? StagingLabel.current
             if request.VersionId == nil, !request.SecretId.hasPrefix("arn:"),
-                let hit = try tx.labelledVersion(scope: context.scope, name: request.SecretId, label: request.VersionStage ?? StagingLabel.current),
+                let hit = try tx.labelledVersion(scope: context.scope, name: request.SecretId, label: label),
                 hit.secret.deletedDate == nil
             {
                 try self.authorize(hit.secret, knownPolicy: .some(hit.resourcePolicy), in: tx, context: context)
+                guard hit.version.hasValue else { throw SecretsManagerError.stageNotFound(label) }
                 return try self.value(of: hit, today: today, in: tx)
             }
             let secret = try self.resolve(request.SecretId, in: tx, context: context)
@@ -62,6 +64,11 @@ extension SecretsManager {
         }
         guard let version = try tx.version(secretId: owner.id, versionId: selectedId) else {
             throw SecretsManagerError.versionNotFound(selectedId)
+        }
+        // RotateSecret's placeholder has no value yet: AWS answers as if there were no such version.
+        guard version.hasValue else {
+            if let versionId, stage == nil { throw SecretsManagerError.versionNotFound(versionId) }
+            throw SecretsManagerError.stageNotFound(stage ?? StagingLabel.current)
         }
         let value = try self.open(version, of: owner, in: tx)
         let response = GetSecretValueResponse(value, of: secret, version: version, labels: stages.labels(of: version.versionId))
@@ -151,9 +158,20 @@ extension SecretsManager {
                 throw SecretsManagerError.constraint("versionStages", "Member must have length between 1 and 20")
             }
         }
-        return try await self.write { tx in
-            let secret = try self.resolveWritable(request.SecretId, in: tx, context: context)
+        let (response, event) = try await self.write { tx -> (PutSecretValueResponse, LifecycleEvent?) in
+            var secret = try self.resolveWritable(request.SecretId, in: tx, context: context)
             var stages = try tx.stages(secretId: secret.id)
+            if let existing = try tx.version(secretId: secret.id, versionId: token), !existing.hasValue {
+                // A rotator's createSecret fills RotateSecret's placeholder (same token).
+                try tx.updateVersionCiphertext(try self.seal(value, versionId: token, of: secret, in: tx))
+                try stages.labelNewVersion(token, requested: request.VersionStages)
+                let event = try self.valueChangedManually(&secret, stages: &stages, newVersion: token, in: tx)
+                try tx.replaceStages(secretId: secret.id, with: stages)
+                secret.lastChangedDate = self.now()
+                try tx.updateSecret(secret)
+                let response = PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+                return (response, event)
+            }
             if let existing = try tx.version(secretId: secret.id, versionId: token) {
                 guard Self.sameValue(try self.open(existing, of: secret, in: tx), value) else {
                     throw SecretsManagerError(
@@ -161,17 +179,21 @@ extension SecretsManager {
                         "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn)."
                     )
                 }
-                return PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+                let response = PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+                return (response, nil)
             }
             try stages.labelNewVersion(token, requested: request.VersionStages)
+            let event = try self.valueChangedManually(&secret, stages: &stages, newVersion: token, in: tx)
             try self.insertVersion(value, versionId: token, of: secret, in: tx)
             try tx.replaceStages(secretId: secret.id, with: stages)
             try self.pruneVersions(of: secret, stages: stages, in: tx)
-            var changed = secret
-            changed.lastChangedDate = self.now()
-            try tx.updateSecret(changed)
-            return PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+            secret.lastChangedDate = self.now()
+            try tx.updateSecret(secret)
+            let response = PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
+            return (response, event)
         }
+        if let event { self.rotation.events.record(event) }
+        return response
     }
 }
 

@@ -12,24 +12,64 @@ public import LockstepStore
 public struct SecretsManager: Sendable {
     public let store: any SecretStore
     public let envelope: Envelope
-    /// The clock: tests move time to exercise deletion windows.
+    /// The clock: tests move time to exercise deletion windows and schedules.
     public let now: @Sendable () -> Date
     /// Where API calls and lifecycle events are recorded (nil: not recorded, as in unit tests of the rules).
     public let audit: AuditLog?
     /// Whether policies are evaluated. Off only for the benchmark comparison (`serve --benchmark-without-access-control`).
     public let enforcesPolicies: Bool
+    /// The rotation engine's side of RotateSecret, and where lifecycle events go.
+    public let rotation: RotationHooks
 
     public init(
         store: any SecretStore,
         keyProvider: any KeyProvider,
         audit: AuditLog? = nil,
         enforcesPolicies: Bool = true,
+        rotation: RotationHooks = .detached,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.envelope = Envelope(provider: keyProvider)
         self.audit = audit
         self.enforcesPolicies = enforcesPolicies
+        self.rotation = Self.audited(rotation, audit)
+        self.now = now
+    }
+
+    /// The same service with other rotation hooks (the engine is built after the service it drives).
+    public func with(rotation: RotationHooks) -> SecretsManager {
+        SecretsManager(
+            store: self.store,
+            envelope: self.envelope,
+            audit: self.audit,
+            enforcesPolicies: self.enforcesPolicies,
+            rotation: Self.audited(rotation, self.audit),
+            now: self.now
+        )
+    }
+
+    /// Lifecycle events go to the audit log as well as to the hooks' own sink.
+    static func audited(_ rotation: RotationHooks, _ audit: AuditLog?) -> RotationHooks {
+        guard let audit, !(rotation.events is AuditedLifecycleEvents) else { return rotation }
+        var hooks = rotation
+        hooks.events = AuditedLifecycleEvents(audit: audit, next: rotation.events)
+        return hooks
+    }
+
+    private init(
+        store: any SecretStore,
+        envelope: Envelope,
+        audit: AuditLog?,
+        enforcesPolicies: Bool,
+        rotation: RotationHooks,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.store = store
+        self.envelope = envelope
+        self.audit = audit
+        self.enforcesPolicies = enforcesPolicies
+        self.rotation = rotation
         self.now = now
     }
 
@@ -97,18 +137,21 @@ public struct SecretsManager: Sendable {
         of secret: SecretRecord,
         in tx: any SecretStoreTransaction
     ) throws {
+        try tx.insertVersion(try self.seal(value, versionId: versionId, of: secret, in: tx))
+    }
+
+    /// Seals `value` as version `versionId` of `secret`, ready to insert (or to fill a placeholder with).
+    func seal(_ value: SecretValue, versionId: String, of secret: SecretRecord, in tx: any SecretStoreTransaction) throws -> VersionRecord {
         let context = EncryptionContext(secretARN: secret.arn, versionId: versionId)
         let sealed = try self.envelope.seal(value.bytes, keyId: secret.kmsKeyId, context: context, in: tx)
-        try tx.insertVersion(
-            VersionRecord(
-                secretId: secret.id,
-                versionId: versionId,
-                createdDate: self.now(),
-                kmsKeyId: sealed.keyId,
-                wrappedDataKey: sealed.wrappedDataKey,
-                ciphertext: sealed.ciphertext,
-                isString: value.isString
-            )
+        return VersionRecord(
+            secretId: secret.id,
+            versionId: versionId,
+            createdDate: self.now(),
+            kmsKeyId: sealed.keyId,
+            wrappedDataKey: sealed.wrappedDataKey,
+            ciphertext: sealed.ciphertext,
+            isString: value.isString
         )
     }
 
@@ -167,7 +210,7 @@ public struct SecretsManager: Sendable {
 
     /// Records a lifecycle event per version (deletion start, cancel and end). Recorded as the body runs: the
     /// paths that call this change nothing after it, so only a failed COMMIT could leave a record without its change.
-    func recordVersionEvents(_ event: LifecycleEvent, of secret: SecretRecord, versions: [String]) {
+    func recordVersionEvents(_ event: LifecycleEventName, of secret: SecretRecord, versions: [String]) {
         guard let audit = self.audit else { return }
         for version in versions {
             audit.record(event, secretARN: secret.arn, region: secret.scope.region, account: secret.scope.account, versionId: version)

@@ -52,12 +52,27 @@ public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransactio
     /// `label` (of the primary, for a replica), that version's labels, and the ARN its value is bound to.
     func labelledVersion(scope: Scope, name: String, label: String) throws -> LabelledVersion?
     func insertVersion(_ record: VersionRecord) throws
-    /// Replaces the sealed value of a version (re-wrapping under another master key).
+    /// Replaces the sealed value of a version (re-wrapping under another master key, or filling RotateSecret's
+    /// placeholder).
     func updateVersionCiphertext(_ record: VersionRecord) throws
     func touchVersion(secretId: Int64, versionId: String, lastAccessedDate: Date) throws
     func deleteVersions(secretId: Int64, versionIds: [String]) throws
     func stages(secretId: Int64) throws -> StageMap
     func replaceStages(secretId: Int64, with stages: StageMap) throws
+
+    // Rotations
+    func rotation(secretId: Int64) throws -> RotationRecord?
+    /// Inserts or replaces the secret's rotation row.
+    func saveRotation(_ record: RotationRecord) throws
+    /// Every rotation row, by secret id.
+    func rotations() throws -> [RotationRecord]
+    /// Up to `limit` rotations whose due date is at or before `date`, earliest first.
+    func rotationsDue(before date: Date, limit: Int) throws -> [RotationRecord]
+    /// Up to `limit` secrets whose next scheduled rotation is at or before `date`, earliest first.
+    func secretsDueForRotation(before date: Date, limit: Int) throws -> [SecretRecord]
+    /// The earliest instant anything rotation-related is due: a scheduled rotation, a retry or an expiring lease.
+    /// Answered from two indexes, in O(log n).
+    func earliestRotationDue() throws -> Date?
 
     // Access keys
     func accessKey(id: String) throws -> AccessKeyRecord?

@@ -1,4 +1,5 @@
 import LockstepCLI
+import LockstepMariaDB
 import NIOCore
 import NIOPosix
 
@@ -7,5 +8,8 @@ import NIOPosix
 // Nothing blocking runs on the global executor: SQLite writes and waiting reads have their own dispatch queues.
 // This must happen before the first task is enqueued, hence here, at the top of main.
 _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+
+// mysql_library_init is not thread-safe: once, here, before any thread or service starts (STYLE.md §2.4).
+MariaDBDriver.initializeLibrary()
 
 await LockstepCommand.run()

@@ -173,4 +173,33 @@ import Testing
         #expect(first.stdout != second.stdout)
         #expect(first.stdout.allSatisfy { $0.isLetter || $0.isNumber || $0 == "\n" })
     }
+
+    @Test func rotateSecretTakesRulesInShorthandOrJSONAndCancelTurnsRotationOff() throws {
+        let cli = CLIRunner()
+        defer { cli.cleanUp() }
+        _ = try cli.run("init")
+        _ = try cli.json("create-secret", "--name", "a", "--secret-string", "{}")
+        let unknown = try cli.run("rotate-secret", "--secret-id", "a", "--rotation-lambda-arn", "no-such-rotator")
+        #expect(unknown.status == 254)
+        #expect(unknown.stderr.contains("AccessDeniedException"))
+        let rotated = try cli.json(
+            "rotate-secret", "--secret-id", "a", "--rotation-lambda-arn", "postgres-single-user",
+            "--rotation-rules", "ScheduleExpression=cron(0 16 1,15 * ? *),Duration=2h", "--no-rotate-immediately"
+        )
+        #expect(rotated["VersionId"] is String)
+        let described = try cli.json("describe-secret", "--secret-id", "a")
+        #expect(described["RotationEnabled"] as? Bool == true)
+        let rules = try #require(described["RotationRules"] as? [String: Any])
+        #expect(rules["ScheduleExpression"] as? String == "cron(0 16 1,15 * ? *)" && rules["Duration"] as? String == "2h")
+        // The test rotation is queued: AWSPENDING blocks another until it runs (nothing runs it in process).
+        let again = try cli.run("rotate-secret", "--secret-id", "a", "--rotation-rules", #"{"AutomaticallyAfterDays": 7}"#)
+        #expect(again.stderr.contains("A previous rotation isn't complete"))
+        let status = try cli.json("rotation", "status", "--secret-id", "a")
+        let entry = try #require((status["Rotations"] as? [[String: Any]])?.first)
+        #expect(entry["Status"] as? String == "running" && entry["Step"] as? String == "testSecret")
+        _ = try cli.json("cancel-rotate-secret", "--secret-id", "a")
+        #expect(try cli.json("describe-secret", "--secret-id", "a")["RotationEnabled"] as? Bool == false)
+        let bad = try cli.run("rotate-secret", "--secret-id", "a", "--rotation-rules", "AutomaticallyAfterDays=often")
+        #expect(bad.status != 0 && bad.stderr.contains("AutomaticallyAfterDays"))
+    }
 }

@@ -112,3 +112,21 @@ final class RequestTrace: Sendable {
         self.state.withLock { state in state.first.map { [$0] + state.others } ?? [] }
     }
 }
+
+extension RequestContext: Hashable {
+    /// Two contexts are equal when they describe the same request by the same principal (compiled policies and the
+    /// per-request trace are derived from those).
+    public static func == (lhs: RequestContext, rhs: RequestContext) -> Bool {
+        lhs.account == rhs.account && lhs.region == rhs.region && lhs.caller.principal == rhs.caller.principal
+            && lhs.operation == rhs.operation && lhs.sourceIP == rhs.sourceIP && lhs.userAgent == rhs.userAgent
+            && lhs.secureTransport == rhs.secureTransport && lhs.requestID == rhs.requestID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.account)
+        hasher.combine(self.region)
+        hasher.combine(self.caller.principal)
+        hasher.combine(self.operation)
+        hasher.combine(self.requestID)
+    }
+}

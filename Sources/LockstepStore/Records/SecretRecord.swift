@@ -118,6 +118,10 @@ public struct VersionRecord: Sendable, Hashable {
     /// Whether the plaintext is a SecretString (else SecretBinary).
     public var isString: Bool
 
+    /// False for the placeholder RotateSecret creates: a version with AWSPENDING and no value until the rotator's
+    /// createSecret step fills it (AWS's behaviour: reading it gives ResourceNotFoundException).
+    public var hasValue: Bool { !self.ciphertext.isEmpty }
+
     public init(
         secretId: Int64,
         versionId: String,

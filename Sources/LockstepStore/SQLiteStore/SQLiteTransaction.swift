@@ -282,8 +282,8 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func updateVersionCiphertext(_ r: VersionRecord) throws {
         try self.connection.query(
-            "UPDATE versions SET kms_key_id = ?, wrapped_key = ?, ciphertext = ? WHERE secret_id = ? AND version_id = ?",
-            [.text(r.kmsKeyId), .blob(r.wrappedDataKey), .blob(r.ciphertext), .integer(r.secretId), .text(r.versionId)]
+            "UPDATE versions SET kms_key_id = ?, wrapped_key = ?, ciphertext = ?, is_string = ? WHERE secret_id = ? AND version_id = ?",
+            [.text(r.kmsKeyId), .blob(r.wrappedDataKey), .blob(r.ciphertext), .bool(r.isString), .integer(r.secretId), .text(r.versionId)]
         )
     }
 
@@ -316,6 +316,90 @@ struct SQLiteTransaction: SecretStoreTransaction {
                 [.integer(secretId), .text(label), .text(versionId)]
             )
         }
+    }
+
+    // MARK: Rotations
+
+    private static let rotationColumns = """
+        secret_id, token, mode, rotator, status, step, attempt, step_started, error_step, error_class, error_message, \
+        due_date, lease_owner, started_date, updated_date, finished_date
+        """
+
+    private static func rotation(_ row: SQLiteRow) -> RotationRecord {
+        var failure: RotationFailure?
+        if let step = row.optionalText(8).flatMap(RotationStep.init(rawValue:)),
+            let errorClass = row.optionalText(9).flatMap(RotationErrorClass.init(rawValue:))
+        {
+            failure = RotationFailure(step: step, errorClass: errorClass, message: row.optionalText(10) ?? "")
+        }
+        return RotationRecord(
+            secretId: row.int64(0),
+            token: row.text(1),
+            mode: RotationRecord.Mode(rawValue: row.text(2)) ?? .full,
+            rotator: row.text(3),
+            status: RotationRecord.Status(rawValue: row.text(4)) ?? .failed,
+            step: RotationStep(rawValue: row.text(5)) ?? .createSecret,
+            attempt: Int(row.int64(6)),
+            stepStarted: row.int64(7) != 0,
+            lastFailure: failure,
+            dueDate: row.optionalDate(11),
+            leaseOwner: row.optionalText(12),
+            startedDate: row.date(13),
+            updatedDate: row.date(14),
+            finishedDate: row.optionalDate(15)
+        )
+    }
+
+    func rotation(secretId: Int64) throws -> RotationRecord? {
+        try self.connection.first("SELECT \(Self.rotationColumns) FROM rotations WHERE secret_id = ?", [.integer(secretId)], Self.rotation)
+    }
+
+    func saveRotation(_ r: RotationRecord) throws {
+        try self.connection.query(
+            "INSERT OR REPLACE INTO rotations (\(Self.rotationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .integer(r.secretId), .text(r.token), .text(r.mode.rawValue), .text(r.rotator), .text(r.status.rawValue),
+                .text(r.step.rawValue), .integer(Int64(r.attempt)), .bool(r.stepStarted), .optional(r.lastFailure?.step.rawValue),
+                .optional(r.lastFailure?.errorClass.rawValue), .optional(r.lastFailure?.message), .date(r.dueDate),
+                .optional(r.leaseOwner), .date(r.startedDate), .date(r.updatedDate), .date(r.finishedDate),
+            ]
+        )
+    }
+
+    func rotations() throws -> [RotationRecord] {
+        var result: [RotationRecord] = []
+        try self.connection.query("SELECT \(Self.rotationColumns) FROM rotations ORDER BY secret_id", []) { result.append(Self.rotation($0)) }
+        return result
+    }
+
+    func rotationsDue(before date: Date, limit: Int) throws -> [RotationRecord] {
+        var result: [RotationRecord] = []
+        try self.connection.query(
+            "SELECT \(Self.rotationColumns) FROM rotations WHERE due_date <= ? ORDER BY due_date LIMIT ?",
+            [.date(date), .integer(Int64(limit))]
+        ) { result.append(Self.rotation($0)) }
+        return result
+    }
+
+    func secretsDueForRotation(before date: Date, limit: Int) throws -> [SecretRecord] {
+        var result: [SecretRecord] = []
+        try self.connection.query(
+            "SELECT \(Self.secretColumns) FROM secrets WHERE next_rotation_date <= ? AND rotation_enabled = 1 ORDER BY next_rotation_date LIMIT ?",
+            [.date(date), .integer(Int64(limit))]
+        ) { result.append(Self.secret($0)) }
+        return result
+    }
+
+    func earliestRotationDue() throws -> Date? {
+        // Two MIN()s over partial indexes: each is one B-tree descent, whatever the number of secrets.
+        let (scheduled, retries) =
+            try self.connection.first(
+                """
+                SELECT (SELECT min(next_rotation_date) FROM secrets WHERE next_rotation_date IS NOT NULL),
+                       (SELECT min(due_date) FROM rotations WHERE due_date IS NOT NULL)
+                """
+            ) { ($0.optionalDate(0), $0.optionalDate(1)) } ?? (nil, nil)
+        return [scheduled, retries].compactMap { $0 }.min()
     }
 
     // MARK: Access keys

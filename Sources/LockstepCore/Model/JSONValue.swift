@@ -1,7 +1,8 @@
 import Foundation
 
-/// A JSON document the CLI builds from options and prints from responses.
-enum JSONValue: Sendable, Hashable, Codable {
+/// A JSON document whose shape is not known in advance: the CLI's options and output, and the secret JSON
+/// rotators read and rewrite (extra keys must survive a rotation untouched).
+public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -10,7 +11,7 @@ enum JSONValue: Sendable, Hashable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -29,7 +30,7 @@ enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -42,30 +43,8 @@ enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
-    }
-
-    /// Numeric members whose name ends in `Date` become ISO 8601 strings, as the aws CLI prints timestamps.
-    func withReadableDates(key: String? = nil) -> JSONValue {
-        switch self {
-        case .integer(let seconds) where key?.hasSuffix("Date") == true:
-            return .string(Self.iso8601(Double(seconds)))
-        case .number(let seconds) where key?.hasSuffix("Date") == true:
-            return .string(Self.iso8601(seconds))
-        case .array(let array):
-            return .array(array.map { $0.withReadableDates(key: key) })
-        case .object(let object):
-            return .object(Dictionary(uniqueKeysWithValues: object.map { ($0.key, $0.value.withReadableDates(key: $0.key)) }))
-        default:
-            return self
-        }
-    }
-
-    private static func iso8601(_ seconds: Double) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
     }
 }

@@ -1,0 +1,204 @@
+public import Foundation
+public import LockstepCore
+public import LockstepService
+import LockstepStore
+public import Logging
+
+/// What the engine reports as a rotation moves (the CLI prints it; tests watch it).
+public enum RotationProgress: Sendable, Hashable {
+    case stepStarted(RotationStep, attempt: Int)
+    case stepSucceeded(RotationStep)
+    case stepFailed(RotationFailure)
+    case retrying(RotationStep, after: Double)
+    case finished(RotationOutcome)
+}
+
+/// How a run of the engine over one rotation ended.
+public enum RotationOutcome: Sendable, Hashable {
+    case succeeded
+    /// Retries ran out or the failure can't be retried.
+    case failed(RotationFailure)
+    /// A step failed and will be retried at this date (by whichever runner takes it then).
+    case waiting(until: Date)
+    /// Shutdown came between two steps: the lease was released for the next runner.
+    case paused
+    /// Another runner holds the rotation now, or it was cancelled or abandoned.
+    case lost
+}
+
+/// Drives rotations through their steps: the pure ``RotationStateMachine`` decides, the service persists each
+/// step before and after it runs, a ``Rotator`` does the work (DESIGN.md §6).
+public struct RotationEngine: Sendable {
+    public let manager: SecretsManager
+    public let registry: RotatorRegistry
+    public let policy: RotationRetryPolicy
+    /// This runner's lease identity (one per process).
+    public let owner: String
+    /// How long a claim lasts without renewal; renewed at every step. Must exceed the longest step.
+    public let lease: TimeInterval
+    let logger: Logger
+
+    public init(
+        manager: SecretsManager,
+        registry: RotatorRegistry,
+        policy: RotationRetryPolicy = RotationRetryPolicy(),
+        owner: String = RotationEngine.makeOwner(),
+        lease: TimeInterval = 120,
+        logger: Logger = Logger(label: "lockstep.rotation")
+    ) {
+        self.manager = manager
+        self.registry = registry
+        self.policy = policy
+        self.owner = owner
+        self.lease = lease
+        self.logger = logger
+    }
+
+    /// `host:pid:random`, unique per process.
+    public static func makeOwner() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let suffix = String(generator.next() as UInt32, radix: 16)
+        return "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(suffix)"
+    }
+
+    /// Runs `claimed` until it finishes or must wait.
+    ///
+    /// - Parameters:
+    ///   - retryInline: wait out retry delays here (`lockstep rotate`) instead of handing the rotation back to
+    ///     the scheduler.
+    ///   - shouldStop: checked between steps; when true the lease is released and the run pauses (shutdown lets the
+    ///     current step finish, never starts the next).
+    ///   - progress: called as the rotation moves.
+    public func run(
+        _ claimed: ClaimedRotation,
+        retryInline: Bool = false,
+        shouldStop: @escaping @Sendable () -> Bool = { false },
+        progress: @escaping @Sendable (RotationProgress) -> Void = { _ in }
+    ) async -> RotationOutcome {
+        let outcome = await self.drive(claimed, retryInline: retryInline, shouldStop: shouldStop, progress: progress)
+        progress(.finished(outcome))
+        return outcome
+    }
+
+    private func drive(
+        _ claimed: ClaimedRotation,
+        retryInline: Bool,
+        shouldStop: @Sendable () -> Bool,
+        progress: @Sendable (RotationProgress) -> Void
+    ) async -> RotationOutcome {
+        var claimed = claimed
+        let record = claimed.record
+        var machine = RotationStateMachine(
+            token: record.token,
+            mode: record.mode == .full ? .full : .testOnly,
+            policy: self.policy,
+            state: .running(record.step, attempt: record.attempt + 1)
+        )
+        var action = machine.start()
+        var lastFailure: RotationFailure?
+        // Whether the next step's start was recorded together with the previous step's success.
+        var startedNext = false
+        do {
+            while true {
+                switch action {
+                case .run(let step):
+                    if startedNext {
+                        startedNext = false
+                    } else {
+                        if shouldStop() {
+                            try await self.manager.releaseRotation(claimed, owner: self.owner)
+                            return .paused
+                        }
+                        claimed = try await self.manager.recordStepStart(step, of: claimed, owner: self.owner, lease: self.lease)
+                    }
+                    progress(.stepStarted(step, attempt: claimed.record.attempt + 1))
+                    let failure: RotationFailure?
+                    do {
+                        try await self.invoke(step, of: claimed)
+                        failure = nil
+                    } catch {
+                        failure = RotationFailure(step: step, errorClass: error.errorClass, message: error.message)
+                    }
+                    if let failure {
+                        lastFailure = failure
+                        progress(.stepFailed(failure))
+                        self.logger.warning(
+                            "rotation step failed",
+                            metadata: ["secret": "\(claimed.secretARN)", "step": "\(step.rawValue)", "class": "\(failure.errorClass.rawValue)"]
+                        )
+                        action = machine.stepFailed(failure, jitter: Double.random(in: 0..<1))
+                    } else {
+                        progress(.stepSucceeded(step))
+                        action = machine.stepSucceeded(step)
+                        if case .run(let next) = action {
+                            // One commit records this step's success and the next one's start, unless shutdown is
+                            // under way: then the next step is left unstarted for whoever takes the rotation.
+                            let stopping = shouldStop()
+                            claimed = try await self.manager.recordStepSuccess(
+                                step,
+                                next: next,
+                                of: claimed,
+                                owner: self.owner,
+                                startingNextWithLease: stopping ? nil : self.lease
+                            )
+                            startedNext = !stopping
+                        }
+                    }
+                case .retry(let step, let delay):
+                    let retryAt = self.manager.now().addingTimeInterval(delay)
+                    if let lastFailure {
+                        try await self.manager.recordStepFailure(lastFailure, retryAt: retryAt, of: claimed, owner: self.owner)
+                    }
+                    progress(.retrying(step, after: delay))
+                    guard retryInline else { return .waiting(until: retryAt) }
+                    try await Task.sleep(for: .milliseconds(Int64(delay * 1_000)))
+                    guard
+                        let reclaimed = try await self.manager.claimRotation(
+                            of: claimed.secretARN,
+                            owner: self.owner,
+                            lease: self.lease,
+                            context: claimed.context
+                        ), reclaimed.record.token == record.token
+                    else { return .lost }
+                    claimed = reclaimed
+                    action = machine.retryDue()
+                case .complete:
+                    try await self.manager.completeRotation(claimed, owner: self.owner)
+                    return .succeeded
+                case .removeTestVersion:
+                    try await self.manager.completeTestRotation(claimed, owner: self.owner)
+                    return .succeeded
+                case .fail(let failure):
+                    try await self.manager.recordStepFailure(failure, retryAt: nil, of: claimed, owner: self.owner)
+                    return .failed(failure)
+                case .abandon, .stop, .ignore:
+                    return .lost
+                }
+            }
+        } catch is RotationLeaseLost {
+            return .lost
+        } catch {
+            // A store failure: nothing more can be recorded now. The lease expires and a runner takes it again.
+            self.logger.error("rotation interrupted", metadata: ["secret": "\(claimed.secretARN)", "error": "\(error)"])
+            return .lost
+        }
+    }
+
+    private func invoke(_ step: RotationStep, of claimed: ClaimedRotation) async throws(RotatorError) {
+        guard let rotator = self.registry.rotator(for: claimed.record.rotator) else {
+            throw RotatorError(.validation, "No rotator named \(claimed.record.rotator) is installed.")
+        }
+        try await rotator.invoke(RotationInvocation(step: step, rotation: claimed))
+    }
+
+    /// Starts the scheduled rotations that are due and runs every due rotation once (retries are left to a later
+    /// pass). The scheduler's unit of work; also what tests call to drive time by hand.
+    @discardableResult
+    public func runDueRotations(limit: Int = 16, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> [RotationOutcome] {
+        try await self.manager.startScheduledRotations()
+        let claims = try await self.manager.claimDueRotations(owner: self.owner, lease: self.lease, limit: limit)
+        var outcomes: [RotationOutcome] = []
+        for claim in claims { outcomes.append(await self.run(claim, shouldStop: shouldStop)) }
+        return outcomes
+    }
+}

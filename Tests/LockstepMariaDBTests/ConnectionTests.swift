@@ -1,0 +1,110 @@
+import Foundation
+import LockstepCore
+import LockstepDatabase
+import Testing
+
+@testable import LockstepMariaDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite(.mariaDB)
+struct ConnectionTests {
+    @Test func connectsWithTheRightPasswordAndPings() async throws {
+        let server = try TestServer.require()
+        let session = try await MariaDBDriver().connect(server.credentials(), timeouts: DatabaseTimeouts())
+        try await session.ping()
+        await session.close()
+        await session.close()  // twice is fine
+        await expectDatabaseError(.network) { try await session.ping() }
+    }
+
+    @Test func localhostStillUsesTCP() async throws {
+        let server = try TestServer.require()
+        guard server.host == "127.0.0.1" else { return }
+        // No server socket exists at libmariadb's default path: only TCP can succeed.
+        let session = try await MariaDBDriver().connect(server.credentials(host: "localhost"), timeouts: DatabaseTimeouts())
+        try await session.ping()
+        await session.close()
+    }
+
+    @Test func wrongPasswordIsAuthentication() async throws {
+        let server = try TestServer.require()
+        let wrong = Random.password()
+        let error = await expectDatabaseError(.authentication) {
+            _ = try await MariaDBDriver().connect(server.credentials(password: wrong), timeouts: DatabaseTimeouts())
+        }
+        #expect(error?.message.contains("1045") == true)
+        #expect(error?.message.contains(wrong) == false)
+    }
+
+    @Test func closedPortIsNetworkQuickly() async throws {
+        let server = try TestServer.require()
+        var credentials = server.credentials()
+        credentials.port = 1
+        let start = ContinuousClock.now
+        await expectDatabaseError(.network) {
+            _ = try await MariaDBDriver().connect(credentials, timeouts: DatabaseTimeouts(connect: .seconds(2)))
+        }
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
+    @Test func silentServerIsNetworkWithinTheTimeout() async throws {
+        let server = try TestServer.require()
+        let listener = try SilentListener()
+        defer { listener.close() }
+        var credentials = server.credentials()
+        credentials.port = listener.port
+        let start = ContinuousClock.now
+        await expectDatabaseError(.network) {
+            _ = try await MariaDBDriver().connect(credentials, timeouts: DatabaseTimeouts(connect: .seconds(1), statement: .seconds(1)))
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test func requiredTLSRefusesAServerWithoutTLS() async throws {
+        let server = try TestServer.require()
+        let error = await expectDatabaseError(.network) {
+            _ = try await MariaDBDriver().connect(server.credentials(tls: .required), timeouts: DatabaseTimeouts())
+        }
+        #expect(error?.message.contains("2026") == true)
+    }
+
+    @Test func disabledTLSConnects() async throws {
+        let server = try TestServer.require()
+        let session = try await MariaDBDriver().connect(server.credentials(tls: .disabled), timeouts: DatabaseTimeouts())
+        try await session.ping()
+        await session.close()
+    }
+}
+
+/// A TCP port that accepts connections (the kernel completes the handshake) but never says anything: a hung server.
+private struct SilentListener {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw MissingDatabase("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                bind(descriptor, address, length) == 0 && listen(descriptor, 4) == 0
+                    && getsockname(descriptor, address, &length) == 0
+            }
+        }
+        guard bound else {
+            Glibc.close(descriptor)
+            throw MissingDatabase("could not listen on 127.0.0.1")
+        }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { Glibc.close(self.descriptor) }
+}

@@ -1,2 +1,0 @@
-import LockstepMariaDB
-import Testing

@@ -1,0 +1,152 @@
+import Foundation
+import LockstepCore
+import Testing
+
+/// A throwaway database from `scripts/testdb.sh` (its `LOCKSTEP_TEST_<ENGINE>_*` environment), and its command-line
+/// client, used to check logins independently of the drivers under test.
+struct DatabaseServer: Sendable {
+    enum Engine: String, Sendable { case postgres = "POSTGRES", mariadb = "MARIADB" }
+
+    var engine: Engine
+    var host: String
+    var port: Int
+    var user: String
+    var password: String
+    /// The statement log (PostgreSQL `log_statement=all`, MariaDB general log).
+    var log: String
+
+    static let postgres = DatabaseServer.fromEnvironment(.postgres)
+    static let mariadb = DatabaseServer.fromEnvironment(.mariadb)
+    static let required = ProcessInfo.processInfo.environment["LOCKSTEP_REQUIRE_DATABASES"] == "1"
+
+    static func fromEnvironment(_ engine: Engine) -> DatabaseServer? {
+        let environment = ProcessInfo.processInfo.environment
+        func value(_ name: String) -> String? { environment["LOCKSTEP_TEST_\(engine.rawValue)_\(name)"].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let host = value("HOST"), let port = value("PORT").flatMap(Int.init), let user = value("USER"),
+            let password = value("PASSWORD"), let log = value("LOG")
+        else { return nil }
+        return DatabaseServer(engine: engine, host: host, port: port, user: user, password: password, log: log)
+    }
+
+    /// The server, or a failure that says how to start it.
+    static func require(_ server: DatabaseServer?, _ engine: Engine) throws -> DatabaseServer {
+        guard let server else {
+            throw TestDatabaseMissing(description: "LOCKSTEP_TEST_\(engine.rawValue)_* not set: run scripts/testdb.sh start; eval \"$(scripts/testdb.sh env)\"")
+        }
+        return server
+    }
+
+    /// Runs `sql` with the command-line client as `user`; returns the output, or nil when the login or the
+    /// statement failed.
+    func run(_ sql: String, user: String? = nil, password: String? = nil, port: Int? = nil, database: String? = nil) -> String? {
+        let process = Process()
+        var environment = ProcessInfo.processInfo.environment
+        switch self.engine {
+        case .postgres:
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+            environment["PGPASSWORD"] = password ?? self.password
+            environment["PGCONNECT_TIMEOUT"] = "5"
+            process.arguments = [
+                "-h", self.host, "-p", String(port ?? self.port), "-U", user ?? self.user, "-d", database ?? "postgres",
+                "-v", "ON_ERROR_STOP=1", "-tAqc", sql,
+            ]
+        case .mariadb:
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/mariadb")
+            environment["MYSQL_PWD"] = password ?? self.password
+            process.arguments = [
+                "--protocol=TCP", "-h", self.host, "-P", String(port ?? self.port), "-u", user ?? self.user,
+                "--connect-timeout=5", "-N", "-B", "-e", sql,
+            ] + (database.map { [$0] } ?? [])
+        }
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Whether `user` logs in with `password`.
+    func logsIn(_ user: String, _ password: String, port: Int? = nil) -> Bool {
+        self.run("SELECT 1", user: user, password: password, port: port) == "1"
+    }
+
+    /// Whether the statement log contains `text` anywhere.
+    func logContains(_ text: String) throws -> Bool {
+        let data = try Data(contentsOf: URL(fileURLWithPath: self.log))
+        return data.range(of: Data(text.utf8)) != nil
+    }
+
+    /// A secret's JSON for `user` on this server.
+    func secretJSON(user: String, password: String, port: Int? = nil, extra: [String: String] = [:]) -> String {
+        var object: [String: JSONValue] = [
+            "engine": .string(self.engine == .postgres ? "postgres" : "mariadb"),
+            "host": .string(self.host),
+            "port": .integer(Int64(port ?? self.port)),
+            "username": .string(user),
+            "password": .string(password),
+        ]
+        if self.engine == .postgres { object["dbname"] = .string("postgres") }
+        for (key, value) in extra { object[key] = .string(value) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try! encoder.encode(JSONValue.object(object)), as: UTF8.self)
+    }
+}
+
+struct TestDatabaseMissing: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension Trait where Self == ConditionTrait {
+    static var needsPostgres: Self {
+        .enabled(if: DatabaseServer.postgres != nil || DatabaseServer.required, "needs scripts/testdb.sh start postgres")
+    }
+
+    static var needsMariaDB: Self {
+        .enabled(if: DatabaseServer.mariadb != nil || DatabaseServer.required, "needs scripts/testdb.sh start mariadb")
+    }
+}
+
+/// A random alphanumeric string (user names, initial passwords).
+func randomName(_ length: Int = 10) -> String {
+    let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+    var generator = SystemRandomNumberGenerator()
+    return "t" + String((0..<length).map { _ in letters.randomElement(using: &generator)! })
+}
+
+/// `scripts/tcp-forward.py`: a relay to the database that a test can take down and bring back.
+final class TCPForwarder: @unchecked Sendable {
+    let port: Int
+    let target: Int
+    private var process: Process?
+
+    init(to target: Int) {
+        self.target = target
+        self.port = 40_000 + Int.random(in: 0..<20_000)
+    }
+
+    func start() throws {
+        let process = Process()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/tcp-forward.py")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [script.standardized.path, String(self.port), "127.0.0.1", String(self.target)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        _ = output.fileHandleForReading.availableData  // "ready"
+        self.process = process
+    }
+
+    func stop() {
+        guard let process = self.process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit { self.stop() }
+}

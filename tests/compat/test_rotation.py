@@ -1,0 +1,153 @@
+"""RotateSecret end to end: boto3 and the aws CLI against a real `lockstep serve` whose scheduler rotates real
+PostgreSQL users, and `lockstep rotate` in the foreground. Logins are checked with psql, not with Lockstep's driver."""
+import json
+import os
+import secrets
+import subprocess
+import tempfile
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import LOCKSTEP
+
+PG = {k: os.environ.get(f"LOCKSTEP_TEST_POSTGRES_{k}") for k in ("HOST", "PORT", "USER", "PASSWORD", "LOG")}
+REQUIRED = os.environ.get("LOCKSTEP_REQUIRE_DATABASES") == "1"
+
+if not all(PG.values()):
+    if REQUIRED:
+        raise RuntimeError("LOCKSTEP_REQUIRE_DATABASES=1 but LOCKSTEP_TEST_POSTGRES_* is not set: run scripts/testdb.sh")
+    pytest.skip("needs scripts/testdb.sh start postgres", allow_module_level=True)
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:postgres-single-user"
+
+
+def psql(sql, user=None, password=None):
+    env = dict(os.environ, PGPASSWORD=password or PG["PASSWORD"], PGCONNECT_TIMEOUT="5")
+    result = subprocess.run(
+        ["psql", "-h", PG["HOST"], "-p", PG["PORT"], "-U", user or PG["USER"], "-d", "postgres", "-tAqc", sql],
+        capture_output=True, text=True, env=env)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def logs_in(user, password):
+    return psql("SELECT 1", user, password) == "1"
+
+
+@pytest.fixture
+def role():
+    """A fresh PostgreSQL login role and its initial password."""
+    name = "c" + secrets.token_hex(6)
+    password = secrets.token_hex(12)
+    assert psql(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'") is not None
+    yield name, password
+    psql(f"DROP ROLE IF EXISTS {name}")
+
+
+def secret_json(user, password):
+    return json.dumps({"engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": user,
+                       "password": password, "dbname": "postgres", "note": "carried forward"})
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting")
+
+
+def test_boto3_rotate_secret_rotates_a_postgres_user_through_the_scheduler(sm, name, role):
+    user, initial = role
+    created = sm.create_secret(Name=name, SecretString=secret_json(user, initial))
+    response = sm.rotate_secret(SecretId=name, RotationLambdaARN=FUNCTION, RotationRules={"AutomaticallyAfterDays": 30})
+    token = response["VersionId"]
+    assert response["ARN"] == created["ARN"]
+    described = wait_for(lambda: (d := sm.describe_secret(SecretId=name)).get("LastRotatedDate") and d)
+    assert described["RotationEnabled"] is True
+    assert described["RotationRules"]["AutomaticallyAfterDays"] == 30
+    assert described["VersionIdsToStages"] == {token: ["AWSCURRENT"], created["VersionId"]: ["AWSPREVIOUS"]}
+    days = (described["NextRotationDate"] - described["LastRotatedDate"]).total_seconds() / 86400
+    assert 29 <= days <= 31
+
+    value = json.loads(sm.get_secret_value(SecretId=name)["SecretString"])
+    assert value["username"] == user and value["note"] == "carried forward"
+    assert value["password"] != initial
+    assert logs_in(user, value["password"])
+    assert not logs_in(user, initial)
+    with open(PG["LOG"], "rb") as log:
+        assert value["password"].encode() not in log.read()
+
+
+def test_unknown_functions_and_bad_rules_get_aws_errors(sm, name):
+    sm.create_secret(Name=name, SecretString="{}")
+    with pytest.raises(ClientError) as denied:
+        sm.rotate_secret(SecretId=name, RotationLambdaARN="arn:aws:lambda:us-east-1:123456789012:function:nope")
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "RotationEnabled" not in sm.describe_secret(SecretId=name)
+    with pytest.raises(ClientError) as both:
+        sm.rotate_secret(SecretId=name, RotationLambdaARN=FUNCTION,
+                         RotationRules={"AutomaticallyAfterDays": 3, "ScheduleExpression": "rate(4 hours)"})
+    assert both.value.response["Error"]["Message"] == \
+        "You cannot specify both rotation frequency and schedule expression together."
+
+
+def test_aws_cli_test_rotation_then_cancel(server, name, role):
+    user, initial = role
+    server.aws("create-secret", "--name", name, "--secret-string", secret_json(user, initial))
+    rotated = server.aws_json("rotate-secret", "--secret-id", name, "--rotation-lambda-arn", FUNCTION,
+                              "--rotation-rules", '{"ScheduleExpression": "cron(0 4 * * ? *)", "Duration": "3h"}',
+                              "--no-rotate-immediately")
+    # The test rotation runs testSecret on a temporary AWSPENDING copy, then removes it; the value is unchanged.
+    wait_for(lambda: list(server.aws_json("describe-secret", "--secret-id", name)["VersionIdsToStages"].values())
+             == [["AWSCURRENT"]])
+    described = server.aws_json("describe-secret", "--secret-id", name)
+    assert rotated["VersionId"] not in described["VersionIdsToStages"]
+    assert "LastRotatedDate" not in described
+    assert json.loads(server.aws_json("get-secret-value", "--secret-id", name)["SecretString"])["password"] == initial
+    cancelled = server.aws_json("cancel-rotate-secret", "--secret-id", name)
+    assert cancelled["Name"] == name
+    described = server.aws_json("describe-secret", "--secret-id", name)
+    assert described["RotationEnabled"] is False
+    assert described["RotationRules"]["ScheduleExpression"] == "cron(0 4 * * ? *)"
+    assert "NextRotationDate" not in described
+
+
+def test_lockstep_rotate_runs_in_the_foreground_and_reports_each_step(role):
+    user, initial = role
+    with tempfile.TemporaryDirectory() as directory:
+        env = dict(os.environ, LOCKSTEP_DATA_DIR=directory)
+        env.pop("LOCKSTEP_ROOT_KEY", None)
+
+        def lockstep(*args, check=True):
+            result = subprocess.run([LOCKSTEP, *args], capture_output=True, text=True, env=env, timeout=120)
+            if check:
+                assert result.returncode == 0, result.stderr
+            return result
+
+        lockstep("init")
+        lockstep("create-secret", "--name", "app", "--secret-string", secret_json(user, initial))
+        result = lockstep("rotate", "--secret-id", "app", "--rotation-lambda-arn", "postgres-single-user",
+                          "--rotation-rules", "AutomaticallyAfterDays=7")
+        for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
+            assert f"{step} done" in result.stdout
+        assert "rotation succeeded" in result.stdout
+        value = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "app").stdout)["SecretString"])
+        assert logs_in(user, value["password"]) and not logs_in(user, initial)
+        # No value ever reaches the CLI's output or the step report.
+        assert value["password"] not in result.stdout + result.stderr
+        status = json.loads(lockstep("rotation", "status").stdout)["Rotations"]
+        assert [(s["Name"], s["Status"], s["RotationEnabled"]) for s in status] == [("app", "succeeded", True)]
+
+        # A rotation that can't log in fails with its class and leaves AWSCURRENT alone.
+        psql(f"ALTER ROLE {user} PASSWORD '{secrets.token_hex(8)}'")
+        failed = lockstep("rotate", "--secret-id", "app", "--max-attempts", "1", check=False)
+        assert failed.returncode == 1
+        assert "setSecret failed (authentication)" in failed.stdout
+        after = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "app").stdout)["SecretString"])
+        assert after["password"] == value["password"]
+        status = json.loads(lockstep("rotation", "status", "--secret-id", "app").stdout)["Rotations"][0]
+        assert status["Status"] == "failed" and status["LastErrorClass"] == "authentication"
