@@ -67,9 +67,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LockstepAudit",
+            dependencies: [
+                "LockstepCore", "LockstepStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LockstepService",
             dependencies: [
-                "LockstepCore", "LockstepCrypto", "LockstepStore", "LockstepAuth",
+                "LockstepCore", "LockstepCrypto", "LockstepStore", "LockstepAuth", "LockstepAudit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -100,7 +110,7 @@ let package = Package(
         .target(
             name: "LockstepServer",
             dependencies: [
-                "LockstepCore", "LockstepAuth", "LockstepService", "LockstepStore",
+                "LockstepCore", "LockstepAuth", "LockstepService", "LockstepStore", "LockstepAudit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,7 +127,7 @@ let package = Package(
         .target(
             name: "LockstepCLI",
             dependencies: [
-                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepServer", "LockstepRotation",
+                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer", "LockstepRotation",
                 "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -139,7 +149,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LockstepBenchmarks",
-            dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepServer"],
+            dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepAudit", "LockstepServer"],
             path: "Benchmarks/LockstepBenchmarks",
             swiftSettings: swiftSettings
         ),
@@ -176,7 +186,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepServiceTests",
-            dependencies: ["LockstepService", "LockstepStore", "LockstepCrypto", "LockstepCore"],
+            dependencies: ["LockstepService", "LockstepStore", "LockstepCrypto", "LockstepCore", "LockstepAuth", "LockstepAudit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LockstepAuditTests",
+            dependencies: ["LockstepAudit", "LockstepStore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

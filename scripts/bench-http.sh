@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # HTTP benchmark: GetSecretValue with real SigV4 signatures at 1, 16 and 64 connections, against
-#   - lockstep serve (release build, SQLite store, log level warning),
+#   - lockstep serve (release build, SQLite store, log level warning), with policy evaluation and the audit log on,
+#   - the same with `--benchmark-without-access-control` (no policies, no audit: the comparison only),
 #   - moto_server (the Python AWS emulator), and
 #   - lockstep-bare-route (a Hummingbird route answering a fixed body of the same size: the framework's ceiling).
 # wrk replays one pre-signed request per target. Prints requests/s and p50/p99 latency per target and connections.
@@ -31,6 +32,16 @@ key=$(grep -o 'AWS_ACCESS_KEY_ID=\S*' "$work/lockstep.out" | cut -d= -f2)
 secret=$(grep -o 'AWS_SECRET_ACCESS_KEY=\S*' "$work/lockstep.out" | cut -d= -f2)
 size=$(python3 Benchmarks/http/setup_secret.py "http://127.0.0.1:$lport" "$key" "$secret")
 
+# Lockstep without access control and audit (same binary, its own data directory)
+nport=$(free_port)
+"$bin/lockstep" serve --listen "127.0.0.1:$nport" --data-dir "$work/data-open" --log-level warning --benchmark-without-access-control \
+    >"$work/lockstep-open.out" 2>"$work/lockstep-open.err" &
+pids+=($!)
+wait_port "$nport"
+nkey=$(grep -o 'AWS_ACCESS_KEY_ID=\S*' "$work/lockstep-open.out" | cut -d= -f2)
+nsecret=$(grep -o 'AWS_SECRET_ACCESS_KEY=\S*' "$work/lockstep-open.out" | cut -d= -f2)
+python3 Benchmarks/http/setup_secret.py "http://127.0.0.1:$nport" "$nkey" "$nsecret" >/dev/null
+
 # moto
 mport=$(free_port)
 moto_server -p "$mport" >"$work/moto.log" 2>&1 &
@@ -60,10 +71,13 @@ echo "GetSecretValue over HTTP, ${duration}s per run, wrk -t 2, response body ~$
 printf '%-22s %5s %14s %10s %10s %8s\n' target conns requests/s p50 p99 non-200
 for c in 1 16 64; do
     run lockstep "http://127.0.0.1:$lport" "$key" "$secret" "$c"
+    run lockstep-no-policies "http://127.0.0.1:$nport" "$nkey" "$nsecret" "$c"
     run moto_server "http://127.0.0.1:$mport" testing testing "$c"
     run bare-hummingbird "http://127.0.0.1:$bport" "$key" "$secret" "$c"
 done
 echo
+sleep 1
+echo "audited server: $("$bin/lockstep" audit verify --data-dir "$work/data" 2>&1)"
 echo "ratios (same connections):"
 python3 - "$work/results" <<'PY'
 import sys, collections
@@ -72,6 +86,7 @@ for line in open(sys.argv[1]):
     name, c, rps = line.split()
     r[int(c)][name] = float(rps)
 for c in sorted(r):
-    l, m, b = r[c]["lockstep"], r[c]["moto_server"], r[c]["bare-hummingbird"]
-    print(f"  {c:3d} conns: lockstep / moto = {l / m:6.1f}x   lockstep / bare route = {100 * l / b:5.1f}%")
+    l, m, b, n = r[c]["lockstep"], r[c]["moto_server"], r[c]["bare-hummingbird"], r[c]["lockstep-no-policies"]
+    print(f"  {c:3d} conns: lockstep / moto = {l / m:6.1f}x   lockstep / bare route = {100 * l / b:5.1f}%"
+          f"   with / without policies+audit = {100 * l / n:5.1f}%")
 PY

@@ -6,6 +6,7 @@
 // ops/s (each one a durable transaction: WAL + synchronous=FULL), ListSecrets page latency, and the store's size on
 // disk. A plain executable rather than a timed test: figures are for reading, not for pass/fail.
 import Foundation
+import LockstepAudit
 import LockstepAuth
 import LockstepCore
 import LockstepServer
@@ -66,6 +67,13 @@ func report(_ name: String, _ samples: Samples) {
     let total = samples.values.reduce(0, +)
     let opsPerSecond = total == 0 ? 0 : Double(samples.values.count) / (Double(total) / 1e9)
     row(name, format(opsPerSecond, ""), format(samples.percentile(0.5), "us"), format(samples.percentile(0.99), "us"))
+}
+
+/// User and system CPU time of this process so far, all threads.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
 func directorySize(_ url: URL) -> Int {
@@ -169,11 +177,17 @@ func runBenchmarks() async throws {
     let concurrentElapsed = Double(DispatchTime.now().uptimeNanoseconds - concurrentStart) / 1e9
     row("GetSecretValue (2 tasks)", format(Double(options.reads) / concurrentElapsed, ""))
 
-    // The HTTP request path without HTTP: SigV4 verification, access key lookup, JSON decode, GetSecretValue, JSON
-    // encode, as APIHandler does them for every POST /.
+    // The HTTP request path without HTTP: SigV4 verification, access key lookup, policy evaluation, JSON decode,
+    // GetSecretValue, JSON encode and the audit record (written by the audit log's background writer, running here as
+    // it does in `serve`), as APIHandler does them for every POST /. Then the same with access control and audit off
+    // (the benchmark-only switch), on the same store.
     let keys = AccessKeys(manager: manager)
     let key = try await keys.create(userName: "bench-\(UUID().uuidString.prefix(8))", account: environment.configuration.account)
     let handler = APIHandler(dispatcher: environment.dispatcher, accessKeys: keys, authentication: .sigV4)
+    var unguarded = LockstepEnvironment.Configuration(dataDirectory: directory, environment: [:])
+    unguarded.accessControl = false
+    let open = try LockstepEnvironment.open(unguarded, create: false)
+    let openHandler = APIHandler(dispatcher: open.dispatcher, accessKeys: AccessKeys(manager: open.manager), authentication: .sigV4)
     var signed = SignableRequest(
         method: "POST",
         path: "/",
@@ -186,12 +200,72 @@ func runBenchmarks() async throws {
     )
     SigV4Signer(accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey.value, region: environment.configuration.region).sign(&signed)
     let request = signed
-    var handlerSamples = Samples()
-    for _ in 0..<(options.reads / 4) {
-        let answer = await handlerSamples.time { await handler.handle(request) }
-        precondition(answer.status == 200)
+    // Alternate the two (without, with, without, with) and report the second pair, so warm-up doesn't favour one.
+    let handlerReads = options.reads / 4
+    func measure(_ handler: APIHandler) async -> (Samples, Double) {
+        let cpu = processCPUSeconds()
+        var samples = Samples()
+        for _ in 0..<handlerReads {
+            let answer = await samples.time { await handler.handle(request) }
+            precondition(answer.status == 200)
+        }
+        return (samples, (processCPUSeconds() - cpu) / Double(handlerReads) * 1e6)
     }
-    report("GetSecretValue via APIHandler (SigV4, JSON)", handlerSamples)
+    let policiesOnly = SecretsManager(store: environment.store, keyProvider: environment.keyring, audit: nil, enforcesPolicies: true)
+    let policiesHandler = APIHandler(
+        dispatcher: OperationDispatcher(manager: policiesOnly),
+        accessKeys: AccessKeys(manager: policiesOnly),
+        authentication: .sigV4
+    )
+    var audited = (Samples(), 0.0)
+    var unaudited = (Samples(), 0.0)
+    var policed = (Samples(), 0.0)
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask { try? await environment.auditLog.run() }
+        for _ in 0..<2 {
+            unaudited = await measure(openHandler)
+            policed = await measure(policiesHandler)
+            audited = await measure(handler)
+        }
+        group.cancelAll()
+        await group.waitForAll()
+    }
+    report("GetSecretValue via APIHandler (SigV4, JSON)", audited.0)
+    report("  same, policies but no audit", policed.0)
+    report("  same, without policies and audit", unaudited.0)
+    print(
+        "  process CPU per request (all threads, audit writer included): \(String(format: "%.1f", audited.1)) us with policies and audit, \(String(format: "%.1f", policed.1)) us with policies only, \(String(format: "%.1f", unaudited.1)) us without"
+    )
+    // The audit writer alone: queue 50,000 GetSecretValue records, then write them (batches of 1,000, one
+    // transaction each).
+    let auditEvents = 50_000
+    let writerCPU = processCPUSeconds()
+    let writerStart = DispatchTime.now().uptimeNanoseconds
+    for index in 0..<auditEvents {
+        environment.auditLog.record(
+            AuditEvent(
+                eventTime: Date(),
+                eventName: "GetSecretValue",
+                region: "us-east-1",
+                recipientAccount: environment.configuration.account,
+                sourceIPAddress: "127.0.0.1",
+                userAgent: "bench",
+                identity: AuditEvent.Identity(type: "IAMUser", arn: "arn:aws:iam::000000000000:user/bench", accountId: "000000000000"),
+                requestParameters: Data(#"{"SecretId":"\#(names[index % names.count])"}"#.utf8),
+                requestID: "r",
+                readOnly: true,
+                resources: ["arn:aws:secretsmanager:us-east-1:000000000000:secret:bench-AbCdEf"]
+            )
+        )
+    }
+    let queued = DispatchTime.now().uptimeNanoseconds
+    try await environment.auditLog.flush()
+    let written = DispatchTime.now().uptimeNanoseconds
+    print(
+        "  audit writer alone: queue \(String(format: "%.2f", Double(queued - writerStart) / 1e3 / Double(auditEvents))) us/record, write \(String(format: "%.1f", Double(written - queued) / 1e3 / Double(auditEvents))) us/record, CPU \(String(format: "%.1f", (processCPUSeconds() - writerCPU) * 1e6 / Double(auditEvents))) us/record"
+    )
+    let verification = try await AuditLog.verify(store: environment.store, chain: environment.auditLog.chain)
+    print("  audit records written: \(verification.records), chain \(verification.problem.map { "BROKEN: \($0)" } ?? "intact")")
 
     // ListSecrets: pages of 100 in several orders, and with a filter that matches half the secrets.
     var pageSamples = Samples()

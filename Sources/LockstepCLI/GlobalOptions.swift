@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LockstepAudit
 import LockstepService
 
 /// Options every command shares: which data directory, which region and account.
@@ -24,13 +25,16 @@ struct StoreOptions: ParsableArguments {
         accountId: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> LockstepEnvironment.Configuration {
-        LockstepEnvironment.Configuration(
+        var configuration = LockstepEnvironment.Configuration(
             dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }
                 ?? LockstepEnvironment.Configuration.defaultDataDirectory(environment: environment),
             region: region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? LockstepEnvironment.Configuration.defaultRegion,
             account: accountId ?? environment["LOCKSTEP_ACCOUNT_ID"] ?? LockstepEnvironment.Configuration.defaultAccount,
             environment: environment
         )
+        configuration.audit.jsonLinesPath = environment["LOCKSTEP_AUDIT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.audit.notifyCommand = environment["LOCKSTEP_AUDIT_NOTIFY_COMMAND"].flatMap { $0.isEmpty ? nil : $0 }
+        return configuration
     }
 }
 

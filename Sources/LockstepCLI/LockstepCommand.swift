@@ -13,8 +13,9 @@ public struct LockstepCommand: AsyncParsableCommand {
               lockstep get-secret-value --secret-id db/app --query SecretString --output text
             The data directory is --data-dir, else $LOCKSTEP_DATA_DIR, else ~/.local/share/lockstep.
             """,
-        subcommands: [InitCommand.self, ServeCommand.self, RotateCommand.self, RotationCommand.self, IAMCommand.self, KmsCommand.self]
-            + operationCommands
+        subcommands: [
+            InitCommand.self, ServeCommand.self, RotateCommand.self, RotationCommand.self, IAMCommand.self, KmsCommand.self, AuditCommand.self,
+        ] + operationCommands
     )
 
     public init() {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LockstepAudit
 import LockstepCore
 import LockstepService
 
@@ -121,7 +122,15 @@ extension OperationCommand {
             FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
             throw ExitCode(255)
         }
-        return try await local.dispatcher.invoke(operation, body: body, context: local.context)
+        // The operator of the data directory acts as the account root; the call is audited before the process exits.
+        do {
+            let response = try await local.dispatcher.invoke(operation, body: body, context: local.context)
+            try? await local.auditLog.flush()
+            return response
+        } catch {
+            try? await local.auditLog.flush()
+            throw error
+        }
     }
 }
 
@@ -144,6 +153,10 @@ enum RemoveRegionsFromReplicationName: OperationName { static let operation = "R
 enum StopReplicationToReplicaName: OperationName { static let operation = "StopReplicationToReplica" }
 enum RotateSecretName: OperationName { static let operation = "RotateSecret" }
 enum CancelRotateSecretName: OperationName { static let operation = "CancelRotateSecret" }
+enum PutResourcePolicyName: OperationName { static let operation = "PutResourcePolicy" }
+enum GetResourcePolicyName: OperationName { static let operation = "GetResourcePolicy" }
+enum DeleteResourcePolicyName: OperationName { static let operation = "DeleteResourcePolicy" }
+enum ValidateResourcePolicyName: OperationName { static let operation = "ValidateResourcePolicy" }
 
 /// The operation commands, in help order.
 let operationCommands: [any ParsableCommand.Type] = [
@@ -166,4 +179,8 @@ let operationCommands: [any ParsableCommand.Type] = [
     OperationCommand<StopReplicationToReplicaName>.self,
     OperationCommand<RotateSecretName>.self,
     OperationCommand<CancelRotateSecretName>.self,
+    OperationCommand<PutResourcePolicyName>.self,
+    OperationCommand<GetResourcePolicyName>.self,
+    OperationCommand<DeleteResourcePolicyName>.self,
+    OperationCommand<ValidateResourcePolicyName>.self,
 ]

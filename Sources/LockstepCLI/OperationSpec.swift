@@ -182,6 +182,21 @@ extension OperationSpec {
             summary: "Turn automatic rotation off and stop a rotation in progress (labels are left as they are).",
             parameters: [secretId]
         ),
+        OperationSpec(
+            operation: "PutResourcePolicy",
+            summary: "Attach a resource policy to a secret (--block-public-policy refuses one open to everyone).",
+            parameters: [
+                secretId, Parameter(member: "ResourcePolicy", kind: .string, required: true),
+                Parameter(member: "BlockPublicPolicy", kind: .boolean),
+            ]
+        ),
+        OperationSpec(operation: "GetResourcePolicy", summary: "Show a secret's resource policy.", parameters: [secretId]),
+        OperationSpec(operation: "DeleteResourcePolicy", summary: "Remove a secret's resource policy.", parameters: [secretId]),
+        OperationSpec(
+            operation: "ValidateResourcePolicy",
+            summary: "Check a resource policy for syntax errors and access open to everyone.",
+            parameters: [Parameter(member: "SecretId", kind: .string), Parameter(member: "ResourcePolicy", kind: .string, required: true)]
+        ),
     ]
 
     static func named(command: String) -> OperationSpec? { all.first { $0.command == command } }

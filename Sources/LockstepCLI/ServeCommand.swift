@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import LockstepAudit
 import LockstepCore
 import LockstepRotation
 import LockstepServer
@@ -32,6 +33,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Also append every audit record to this JSON-lines file (default: $LOCKSTEP_AUDIT_FILE).")
+    var auditFile: String?
+
+    @Option(help: "Run this shell command for audit notifications (label moves, RotationFailed), the event JSON on stdin.")
+    var auditNotifyCommand: String?
+
+    @Flag(help: "BENCHMARK COMPARISON ONLY: evaluate no policies and record no audit log. Never for real secrets.")
+    var benchmarkWithoutAccessControl = false
+
     @Option(help: "Rotations run at once by the scheduler.")
     var maxConcurrentRotations = 4
 
@@ -52,7 +62,11 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "lockstep")
-        let configuration = self.store.configuration()
+        var options = self.store.configuration()
+        if let file = self.auditFile { options.audit.jsonLinesPath = file }
+        if let command = self.auditNotifyCommand { options.audit.notifyCommand = command }
+        options.accessControl = !self.benchmarkWithoutAccessControl
+        let configuration = options
         let setup = try RotationSetup(try LockstepEnvironment.open(configuration, create: true), options: self.rotation)
         let environment = setup.environment
         try await environment.ensureDefaultKey()
@@ -60,6 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
         if try await keys.isEmpty() {
             let key = try await keys.create(userName: "admin", account: configuration.account)
             writeLine(AdministratorKey.banner(key))
+        }
+        if self.benchmarkWithoutAccessControl {
+            logger.warning("BENCHMARK MODE: policies are not evaluated and nothing is audited. Never use this for real secrets.")
+            FileHandle.standardError.write(Data("\n*** lockstep serve --benchmark-without-access-control: NO POLICIES, NO AUDIT. ***\n\n".utf8))
         }
         if self.dev {
             logger.warning(

@@ -52,6 +52,12 @@ public struct RootKey: Sendable {
         return try RootKey(decoding: contents.trimmingCharacters(in: .whitespacesAndNewlines), source: path)
     }
 
+    /// A key for another purpose (the audit chain's MAC), derived with HKDF so it reveals nothing about the root key
+    /// and stays out of the database like the root key itself.
+    public func derivedKey(for purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: self.key, info: Data("lockstep \(purpose)".utf8), outputByteCount: 32)
+    }
+
     init(decoding encoded: String, source: String) throws {
         guard let bytes = Data(base64Encoded: encoded), bytes.count == 32 else {
             throw Error(description: "\(source) must hold 32 bytes, base64-encoded")

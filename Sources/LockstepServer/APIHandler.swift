@@ -25,6 +25,8 @@ public struct APIHandler: Sendable {
         public var operation: String
         public var errorCode: String?
         public var principal: String?
+        /// JSON 1.1 for the Secrets Manager API, XML for STS.
+        public var contentType = APIHandler.contentType
     }
 
     public static let contentType = "application/x-amz-json-1.1"
@@ -34,52 +36,73 @@ public struct APIHandler: Sendable {
     public let accessKeys: AccessKeys
     public let authentication: Authentication
     public let verifier = SigV4Verifier(service: "secretsmanager")
+    /// STS's AssumeRole and GetCallerIdentity are served on the same endpoint (signed for the `sts` service).
+    public let stsVerifier = SigV4Verifier(service: "sts")
+    /// Whether requests arrive over TLS (`aws:SecureTransport`).
+    public let secureTransport: Bool
     public let now: @Sendable () -> Date
 
     public init(
         dispatcher: OperationDispatcher,
         accessKeys: AccessKeys,
         authentication: Authentication,
+        secureTransport: Bool = false,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.dispatcher = dispatcher
         self.accessKeys = accessKeys
         self.authentication = authentication
+        self.secureTransport = secureTransport
         self.now = now
     }
 
     /// Handles one `POST /` request.
-    public func handle(_ request: SignableRequest) async -> Answer {
+    ///
+    /// - Parameters:
+    ///   - request: the request with its body.
+    ///   - requestID: the `x-amzn-RequestId` the response will carry (audit records name it).
+    ///   - sourceIP: the peer's address (`aws:SourceIp`, audit records).
+    public func handle(_ request: SignableRequest, requestID: String = UUID().uuidString.lowercased(), sourceIP: String = "-") async -> Answer {
         let target = request.header("x-amz-target") ?? ""
+        if target.isEmpty, request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true {
+            return await self.handleSTS(request, requestID: requestID, sourceIP: sourceIP)
+        }
         let operation = target.hasPrefix(Self.targetPrefix) ? String(target.dropFirst(Self.targetPrefix.count)) : "-"
-        let principal: Principal
+        let caller: Caller
         let region: String
         do {
-            (principal, region) = try await self.authenticate(request)
+            (caller, region) = try await self.authenticate(request, verifier: self.verifier)
         } catch {
             return Self.failure(error, operation: operation, principal: nil)
         }
+        let principal = caller.principal
         guard target.hasPrefix(Self.targetPrefix) else {
             let error = SecretsManagerError(.unknownOperation, target.isEmpty ? "Missing X-Amz-Target header." : "Unknown target \(target).")
             return Self.failure(error, operation: operation, principal: principal.arn)
         }
+        let context = RequestContext(
+            caller: caller,
+            region: region,
+            sourceIP: sourceIP,
+            userAgent: request.header("user-agent") ?? "-",
+            secureTransport: self.secureTransport,
+            requestID: requestID
+        )
         do {
-            let body = try await self.dispatcher.invoke(
-                operation,
-                body: request.body,
-                context: RequestContext(account: principal.account, region: region)
-            )
+            let body = try await self.dispatcher.invoke(operation, body: request.body, context: context)
             return Answer(status: 200, body: body, operation: operation, errorCode: nil, principal: principal.arn)
         } catch {
             return Self.failure(error, operation: operation, principal: principal.arn)
         }
     }
 
-    /// Checks the signature before anything else reads the request; nothing unauthenticated reaches the service.
-    func authenticate(_ request: SignableRequest) async throws(SecretsManagerError) -> (Principal, String) {
-        let authorization = try self.verifier.parse(request, now: self.now())
+    /// Checks the signature (and a session's token) before anything else reads the request; nothing
+    /// unauthenticated reaches the service.
+    func authenticate(_ request: SignableRequest, verifier: SigV4Verifier) async throws(SecretsManagerError) -> (Caller, String) {
+        let authorization = try verifier.parse(request, now: self.now())
         if case .development(let account) = self.authentication {
-            return (Principal(account: account, userName: "dev-admin", accessKeyId: authorization.accessKeyId), authorization.scope.region)
+            let principal = Principal(account: account, userName: "dev-admin", accessKeyId: authorization.accessKeyId)
+            return (Caller(principal: principal, permissions: .accountRoot), authorization.scope.region)
         }
         let credential: AccessKeys.Credential?
         do {
@@ -90,8 +113,9 @@ public struct APIHandler: Sendable {
         guard let credential else {
             throw SecretsManagerError(.unrecognizedClient, "The security token included in the request is invalid.")
         }
+        try credential.checkSessionToken(authorization.securityToken, now: self.now())
         do {
-            try self.verifier.verify(
+            try verifier.verify(
                 authorization,
                 of: request,
                 secret: { credential.secretAccessKey.value },
@@ -102,7 +126,7 @@ public struct APIHandler: Sendable {
         } catch {
             throw SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
         }
-        return (credential.principal, authorization.scope.region)
+        return (credential.caller, authorization.scope.region)
     }
 
     /// AWS's error shape: `{"__type": "...", "message": "..."}`, HTTP 400 for client errors, 500 for ours.

@@ -37,9 +37,10 @@ public enum LockstepServer {
         let handler = APIHandler(
             dispatcher: environment.dispatcher,
             accessKeys: AccessKeys(manager: environment.manager),
-            authentication: authentication
+            authentication: authentication,
+            secureTransport: configuration.tls != nil
         )
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: PeerRequestContext.self)
         let maximumBodySize = configuration.maximumBodySize
         router.post("/") { request, context -> Response in
             try await Self.respond(to: request, context: context, handler: handler, maximumBodySize: maximumBodySize, logger: logger)
@@ -66,8 +67,9 @@ public enum LockstepServer {
             router: router,
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lockstep"),
-            // Services stop in reverse order: the scheduler (and anything else) before the store's checkpoint.
-            services: [StoreShutdown(store: environment.store, logger: logger)] + services,
+            // Started in this order, stopped in reverse: the HTTP server first, then the scheduler (and anything else),
+            // then the audit log writes what is queued, then the store checkpoints.
+            services: [StoreShutdown(store: environment.store, logger: logger), environment.auditLog] + services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
@@ -77,7 +79,7 @@ public enum LockstepServer {
 
     static func respond(
         to request: Request,
-        context: BasicRequestContext,
+        context: PeerRequestContext,
         handler: APIHandler,
         maximumBodySize: Int,
         logger: Logger
@@ -87,7 +89,11 @@ public enum LockstepServer {
         let answer: APIHandler.Answer
         do {
             let buffer = try await request.body.collect(upTo: maximumBodySize)
-            answer = await handler.handle(Self.signable(request, body: Data(buffer.readableBytesView)))
+            answer = await handler.handle(
+                Self.signable(request, body: Data(buffer.readableBytesView)),
+                requestID: requestId,
+                sourceIP: context.remoteAddress?.ipAddress ?? "-"
+            )
         } catch {
             answer = APIHandler.failure(
                 LockstepCore.SecretsManagerError(.serialization, "The request body is larger than \(maximumBodySize) bytes."),
@@ -108,7 +114,11 @@ public enum LockstepServer {
                 "micros": .stringConvertible(elapsed / 1_000),
             ]
         )
-        var response = Self.json(status: HTTPResponse.Status(code: answer.status), answer.body)
+        var response = Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: answer.contentType],
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
         response.headers[Self.requestIdField] = requestId
         return response
     }
@@ -166,5 +176,16 @@ enum RequestID {
         }
         return
             "\(hex(high >> 32, 8))-\(hex((high >> 16) & 0xFFFF, 4))-\(hex(high & 0xFFFF, 4))-\(hex(UInt64(middle) & 0xFFFF, 4))-\(hex(count & 0xFFFF_FFFF_FFFF, 12))"
+    }
+}
+
+/// Hummingbird's basic context plus the peer's address (`aws:SourceIp`, the audit records' `sourceIPAddress`).
+struct PeerRequestContext: Hummingbird.RequestContext, RemoteAddressRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 }

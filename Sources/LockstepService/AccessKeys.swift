@@ -41,11 +41,40 @@ public struct AccessKeys: Sendable {
         public var Status: String
     }
 
-    /// What verification needs: who the key belongs to, its secret, and a tag that changes if the key is replaced.
+    /// What verification and authorization need: who the key belongs to and what it may do, its secret, a tag that
+    /// changes if the key is replaced, and for temporary credentials the session token's digest and the expiry.
     public struct Credential: Sendable {
         public var principal: Principal
+        public var permissions: IdentityPermissions
         public var secretAccessKey: Sensitive<String>
         public var generation: String
+        /// SHA-256 of the session token; nil for long-term keys.
+        public var sessionTokenDigest: Data?
+        public var expiration: Date?
+
+        public var caller: Caller { Caller(principal: self.principal, permissions: self.permissions) }
+
+        /// Checks `X-Amz-Security-Token` against the credential: required (and compared in constant time) for
+        /// temporary credentials, refused for long-term keys; an expired session is refused.
+        public func checkSessionToken(_ token: String?, now: Date) throws(SecretsManagerError) {
+            guard let digest = self.sessionTokenDigest else {
+                if token != nil { throw SecretsManagerError(.unrecognizedClient, "The security token included in the request is invalid.") }
+                return
+            }
+            guard let token, Self.constantTimeEqual(Sessions.digest(token), digest) else {
+                throw SecretsManagerError(.unrecognizedClient, "The security token included in the request is invalid.")
+            }
+            if let expiration = self.expiration, expiration <= now {
+                throw SecretsManagerError(.expiredToken, "The security token included in the request is expired")
+            }
+        }
+
+        static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
+            guard a.count == b.count else { return false }
+            var difference: UInt8 = 0
+            for (x, y) in zip(a, b) { difference |= x ^ y }
+            return difference == 0
+        }
     }
 
     static func context(account: String, userName: String, accessKeyId: String) -> EncryptionContext {
@@ -53,11 +82,15 @@ public struct AccessKeys: Sendable {
     }
 
     /// Creates a key for `userName` in `account`, or imports an existing pair (for migrations and tests).
+    ///
+    /// A user that doesn't exist yet is created as an administrator (the allow-all policy), as every key was before
+    /// policies existed and as `init` does for `admin`; for least privilege, create the user and its policies first.
     public func create(
         userName: String,
         account: String,
         importing existing: (accessKeyId: String, secretAccessKey: String)? = nil
     ) async throws -> CreatedKey {
+        try await Identities(manager: self.manager).ensureAdministrator(name: userName, account: account)
         guard AccessKeyFormat.isValidUserName(userName) else {
             throw SecretsManagerError(.validation, "The user name must be 1-64 characters of letters, digits and +=,.@_-.")
         }
@@ -122,7 +155,8 @@ public struct AccessKeys: Sendable {
     public func credential(for accessKeyId: String) async throws -> Credential? {
         let now = self.manager.now()
         if let cached = self.cache.credential(for: accessKeyId, now: now) { return cached }
-        let credential = try await self.lookUp(accessKeyId)
+        var credential = try await self.lookUp(accessKeyId)
+        if credential == nil { credential = try await self.lookUpSession(accessKeyId) }
         if let credential { self.cache.insert(credential, now: now) }
         return credential
     }
@@ -136,8 +170,48 @@ public struct AccessKeys: Sendable {
             let secret = String(decoding: try manager.envelope.open(sealed, context: context, in: tx), as: UTF8.self)
             return Credential(
                 principal: Principal(account: record.account, userName: record.userName, accessKeyId: record.accessKeyId),
+                permissions: IdentityPermissions(
+                    policies: try Identities.permissions(of: .user, name: record.userName, account: record.account, in: tx)
+                ),
                 secretAccessKey: Sensitive(secret),
                 generation: String(record.createdDate.timeIntervalSince1970)
+            )
+        }
+    }
+
+    /// Temporary credentials of a role session.
+    private func lookUpSession(_ accessKeyId: String) async throws -> Credential? {
+        let manager = self.manager
+        return try await manager.store.read { tx in
+            guard let record = try tx.session(accessKeyId: accessKeyId) else { return nil }
+            let sealed = SealedValue(keyId: record.kmsKeyId, wrappedDataKey: record.wrappedDataKey, ciphertext: record.ciphertext)
+            let context = Sessions.context(
+                account: record.account,
+                roleName: record.roleName,
+                sessionName: record.sessionName,
+                accessKeyId: accessKeyId
+            )
+            let secret = String(decoding: try manager.envelope.open(sealed, context: context, in: tx), as: UTF8.self)
+            // A service-issued session (process rotators) has only its session policy; an assumed role has the
+            // role's policies, narrowed by the session policy.
+            let rolePolicies =
+                record.issuer == Sessions.serviceIssuer
+                ? [try PolicyDocument(parsing: Identities.administratorPolicy, kind: .identity)]
+                : try Identities.permissions(of: .role, name: record.roleName, account: record.account, in: tx)
+            return Credential(
+                principal: Principal(
+                    account: record.account,
+                    kind: .assumedRole(role: record.roleName, session: record.sessionName),
+                    accessKeyId: accessKeyId
+                ),
+                permissions: IdentityPermissions(
+                    policies: rolePolicies,
+                    sessionPolicy: try record.sessionPolicy.map { try PolicyDocument(parsing: $0, kind: .identity) }
+                ),
+                secretAccessKey: Sensitive(secret),
+                generation: String(record.createdDate.timeIntervalSince1970),
+                sessionTokenDigest: record.tokenDigest,
+                expiration: record.expiration
             )
         }
     }

@@ -1,4 +1,5 @@
 public import Foundation
+public import LockstepAudit
 import LockstepCore
 public import LockstepCrypto
 public import LockstepStore
@@ -18,6 +19,10 @@ public struct LockstepEnvironment: Sendable {
         public var account: String
         /// The process environment (for `LOCKSTEP_ROOT_KEY`).
         public var environment: [String: String]
+        /// Audit sinks besides the store (a JSON-lines file, a notification command).
+        public var audit = AuditLog.Configuration()
+        /// Evaluate policies and record the audit log. Only the benchmark comparison turns this off.
+        public var accessControl = true
 
         public static let defaultRegion = "us-east-1"
         public static let defaultAccount = "000000000000"
@@ -52,6 +57,8 @@ public struct LockstepEnvironment: Sendable {
     public let store: SQLiteSecretStore
     public let keyring: LocalKeyring
     public let manager: SecretsManager
+    /// The data directory's audit log (also when the manager doesn't record: `audit verify` and `list` read it).
+    public let auditLog: AuditLog
 
     /// The context of requests made by this process's own user (the CLI, the benchmarks).
     public var context: RequestContext { RequestContext(account: self.configuration.account, region: self.configuration.region) }
@@ -60,7 +67,13 @@ public struct LockstepEnvironment: Sendable {
 
     /// The same data directory with the rotation engine's hooks on its service.
     public func with(rotation: RotationHooks) -> LockstepEnvironment {
-        LockstepEnvironment(configuration: self.configuration, store: self.store, keyring: self.keyring, manager: self.manager.with(rotation: rotation))
+        LockstepEnvironment(
+            configuration: self.configuration,
+            store: self.store,
+            keyring: self.keyring,
+            manager: self.manager.with(rotation: rotation),
+            auditLog: self.auditLog
+        )
     }
 
     /// Opens a data directory.
@@ -84,11 +97,18 @@ public struct LockstepEnvironment: Sendable {
         let root = try RootKey.load(directory: directory, environment: configuration.environment, create: create)
         let store = try SQLiteSecretStore(directory: directory)
         let keyring = LocalKeyring(root: root, region: configuration.region, account: configuration.account)
+        let audit = AuditLog(store: store, key: root.derivedKey(for: "audit chain"), configuration: configuration.audit)
         return LockstepEnvironment(
             configuration: configuration,
             store: store,
             keyring: keyring,
-            manager: SecretsManager(store: store, keyProvider: keyring)
+            manager: SecretsManager(
+                store: store,
+                keyProvider: keyring,
+                audit: configuration.accessControl ? audit : nil,
+                enforcesPolicies: configuration.accessControl
+            ),
+            auditLog: audit
         )
     }
 

@@ -1,4 +1,5 @@
 public import Foundation
+import LockstepAudit
 public import LockstepCore
 
 /// The AWS JSON 1.1 boundary: an operation name and a JSON body in, a JSON body out.
@@ -19,6 +20,7 @@ public struct OperationDispatcher: Sendable {
         _ call: @escaping @Sendable (SecretsManager) -> (Request, RequestContext) async throws -> Response
     ) -> Handler {
         { manager, body, context in
+            var context = context
             let request: Request
             if let direct = Request.self as? any DirectJSONDecodable.Type, let members = FlatJSONObject.members(of: body),
                 let decoded = direct.init(directJSON: members) as? Request
@@ -27,6 +29,7 @@ public struct OperationDispatcher: Sendable {
             } else {
                 request = try Self.decode(Request.self, from: body)
             }
+            context.requestKeys = request as? any RequestConditionKeys
             let response = try await call(manager)(request, context)
             if let direct = response as? any DirectJSONEncodable {
                 var writer = JSONWriter()
@@ -57,6 +60,10 @@ public struct OperationDispatcher: Sendable {
         "UntagResource": handler(SecretsManager.untagResource),
         "UpdateSecret": handler(SecretsManager.updateSecret),
         "UpdateSecretVersionStage": handler(SecretsManager.updateSecretVersionStage),
+        "PutResourcePolicy": handler(SecretsManager.putResourcePolicy),
+        "GetResourcePolicy": handler(SecretsManager.getResourcePolicy),
+        "DeleteResourcePolicy": handler(SecretsManager.deleteResourcePolicy),
+        "ValidateResourcePolicy": handler(SecretsManager.validateResourcePolicy),
     ]
 
     /// The operations this service implements, sorted.
@@ -66,17 +73,25 @@ public struct OperationDispatcher: Sendable {
     ///
     /// - Throws: ``SecretsManagerError`` only: unknown operations, malformed or mistyped JSON, and every failure of
     ///   the operation itself. Anything unexpected becomes `InternalServiceError` without detail.
+    ///
+    /// Every call, allowed or denied, is recorded in the audit log (when the service has one) before it returns.
     public func invoke(_ operation: String, body: Data, context: RequestContext) async throws(SecretsManagerError) -> Data {
-        guard let handler = Self.handlers[operation] else {
-            throw SecretsManagerError(.unknownOperation, "The operation \(operation) is not supported.")
+        var context = context
+        context.operation = operation
+        let result: Result<Data, SecretsManagerError>
+        if let handler = Self.handlers[operation] {
+            do {
+                result = .success(try await handler(self.manager, body.isEmpty ? Data("{}".utf8) : body, context))
+            } catch let error as SecretsManagerError {
+                result = .failure(error)
+            } catch {
+                result = .failure(SecretsManagerError(.internalServiceError, "An error occurred on the server side."))
+            }
+        } else {
+            result = .failure(SecretsManagerError(.unknownOperation, "The operation \(operation) is not supported."))
         }
-        do {
-            return try await handler(self.manager, body.isEmpty ? Data("{}".utf8) : body, context)
-        } catch let error as SecretsManagerError {
-            throw error
-        } catch {
-            throw SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
-        }
+        if let audit = self.manager.audit { audit.record(APICallRecord.event(operation, body: body, result: result, context: context)) }
+        return try result.get()
     }
 
     /// The encoder for responses (made once: JSONEncoder is thread-safe once configured).

@@ -17,13 +17,16 @@ extension SecretsManager {
         let tags = try TagRules.merge([], with: request.Tags ?? [])
         let replicaRegions = try Self.validateReplicaRegions(request.AddReplicaRegions ?? [], primaryRegion: context.region)
 
+        let arn = SecretARN.make(region: context.region, account: context.account, name: request.Name).description
         return try await self.write { tx in
+            try self.authorize(resource: arn, account: context.account, in: tx, context: context)
             if let existing = try tx.secret(scope: context.scope, name: request.Name) {
                 guard existing.deletedDate == nil else { throw SecretsManagerError.nameScheduledForDeletion }
                 // The same token and the same value: a retried request, answered as the first was.
                 if let token, let value, let version = try tx.version(secretId: existing.id, versionId: token),
                     Self.sameValue(try self.open(version, of: existing, in: tx), value)
                 {
+                    context.trace.touched(existing.arn)
                     return CreateSecretResponse(ARN: existing.arn, Name: existing.name, VersionId: token, ReplicationStatus: nil)
                 }
                 throw SecretsManagerError.secretExists(request.Name)
@@ -33,7 +36,7 @@ extension SecretsManager {
             var secret = SecretRecord(
                 scope: context.scope,
                 name: request.Name,
-                arn: SecretARN.make(region: context.region, account: context.account, name: request.Name).description,
+                arn: arn,
                 description: request.Description,
                 kmsKeyId: keyId,
                 kmsKeyReference: request.KmsKeyId.flatMap { $0.isEmpty ? nil : $0 },
@@ -42,6 +45,7 @@ extension SecretsManager {
                 lastChangedDate: now
             )
             secret.id = try tx.insertSecret(secret)
+            context.trace.touched(secret.arn)
             try tx.replaceTags(secretId: secret.id, with: tags)
             if let value, let token {
                 try self.insertVersion(value, versionId: token, of: secret, in: tx)

@@ -1,4 +1,5 @@
 import Foundation
+import LockstepAudit
 import LockstepCore
 import LockstepStore
 
@@ -12,7 +13,7 @@ extension SecretsManager {
             force: request.ForceDeleteWithoutRecovery
         )
         let force = request.ForceDeleteWithoutRecovery == true
-        return try await self.write { tx in
+        let (response, deleted) = try await self.write { tx -> (DeleteSecretResponse, (SecretRecord, [String])?) in
             let secret: SecretRecord
             do {
                 secret = try self.resolve(request.SecretId, in: tx, context: context)
@@ -21,7 +22,7 @@ extension SecretsManager {
                 let arn =
                     SecretARN.parse(request.SecretId)?.description
                     ?? SecretARN(region: context.region, account: context.account, resource: request.SecretId).description
-                return DeleteSecretResponse(ARN: arn, Name: SecretARN.parse(request.SecretId)?.resource ?? request.SecretId, DeletionDate: now)
+                return (DeleteSecretResponse(ARN: arn, Name: SecretARN.parse(request.SecretId)?.resource ?? request.SecretId, DeletionDate: now), nil)
             }
             guard !secret.isReplica else { throw SecretsManagerError.replicaIsReadOnly }
             guard try tx.replicas(of: secret.id).isEmpty else {
@@ -30,30 +31,40 @@ extension SecretsManager {
                     "You can't delete secret \(secret.name) because it is replicated to other regions. Remove the replicas first (RemoveRegionsFromReplication)."
                 )
             }
+            let versions = try tx.versions(secretId: secret.id).map(\.versionId)
             if force {
                 try tx.deleteSecret(id: secret.id)
-                return DeleteSecretResponse(ARN: secret.arn, Name: secret.name, DeletionDate: now)
+                return (DeleteSecretResponse(ARN: secret.arn, Name: secret.name, DeletionDate: now), (secret, versions))
             }
             guard secret.deletedDate == nil else { throw SecretsManagerError.markedForDeletion }
             var scheduled = secret
             scheduled.deletedDate = now
             scheduled.deletionDate = deletionDate
             try tx.updateSecret(scheduled)
-            return DeleteSecretResponse(ARN: secret.arn, Name: secret.name, DeletionDate: deletionDate)
+            return (DeleteSecretResponse(ARN: secret.arn, Name: secret.name, DeletionDate: deletionDate), (secret, versions))
         }
+        if let (secret, versions) = deleted {
+            self.recordVersionEvents(force ? .endSecretVersionDelete : .startSecretVersionDelete, of: secret, versions: versions)
+        }
+        return response
     }
 
     /// RestoreSecret: cancels a scheduled deletion.
     public func restoreSecret(_ request: RestoreSecretRequest, context: RequestContext) async throws -> RestoreSecretResponse {
-        try await self.write { tx in
+        let (response, restored) = try await self.write { tx -> (ARNAndName, (SecretRecord, [String])?) in
             var secret = try self.resolve(request.SecretId, in: tx, context: context)
+            var restored: (SecretRecord, [String])?
             if secret.deletedDate != nil {
                 secret.deletedDate = nil
                 secret.deletionDate = nil
                 secret.lastChangedDate = self.now()
                 try tx.updateSecret(secret)
+                restored = (secret, try tx.versions(secretId: secret.id).map(\.versionId))
             }
-            return ARNAndName(ARN: secret.arn, Name: secret.name)
+            return (ARNAndName(ARN: secret.arn, Name: secret.name), restored)
         }
+        // CloudTrail logs CancelSecretVersionDelete for each version of a restored secret.
+        if let (secret, versions) = restored { self.recordVersionEvents(.cancelSecretVersionDelete, of: secret, versions: versions) }
+        return response
     }
 }

@@ -66,6 +66,7 @@ extension SecretsManager {
         let includeDeleted = request.IncludePlannedDeletion ?? false
         let token = PageToken(sortBy: sortBy.rawValue, ascending: ascending, includeDeleted: includeDeleted)
         let start = try request.NextToken.map { try token.decode($0) }
+        try await self.authorizeWithoutResource(context)
 
         return try await self.store.read { tx in
             var entries: [SecretListEntry] = []

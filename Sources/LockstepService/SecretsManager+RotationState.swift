@@ -123,7 +123,8 @@ extension SecretsManager {
             record: row,
             secretARN: secret.arn,
             secretName: secret.name,
-            context: RequestContext(account: secret.scope.account, region: secret.scope.region)
+            // The engine acts as the service itself: audited, not subject to policies (see RequestContext.system).
+            context: RequestContext.system(account: secret.scope.account, region: secret.scope.region)
         )
     }
 

@@ -30,6 +30,7 @@ extension SecretsManager {
 
     /// GetRandomPassword.
     public func getRandomPassword(_ request: GetRandomPasswordRequest, context: RequestContext) async throws -> GetRandomPasswordResponse {
+        try await self.authorizeWithoutResource(context)
         let generator = try PasswordGenerator(
             length: request.PasswordLength,
             excludeCharacters: request.ExcludeCharacters,

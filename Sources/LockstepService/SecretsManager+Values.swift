@@ -16,6 +16,7 @@ extension SecretsManager {
                 let hit = try tx.labelledVersion(scope: context.scope, name: request.SecretId, label: label),
                 hit.secret.deletedDate == nil
             {
+                try self.authorize(hit.secret, knownPolicy: .some(hit.resourcePolicy), in: tx, context: context)
                 guard hit.version.hasValue else { throw SecretsManagerError.stageNotFound(label) }
                 return try self.value(of: hit, today: today, in: tx)
             }
@@ -98,6 +99,10 @@ extension SecretsManager {
     /// BatchGetSecretValue: up to 20 secrets by id, or a page of secrets matching filters; per-secret errors are
     /// reported in `Errors` rather than failing the call.
     public func batchGetSecretValue(_ request: BatchGetSecretValueRequest, context: RequestContext) async throws -> BatchGetSecretValueResponse {
+        // BatchGetSecretValue on `*`, then GetSecretValue on each secret (and ListSecrets for filters), as on AWS.
+        try await self.authorizeWithoutResource(context)
+        let batchContext = context
+        let context = batchContext.acting(as: "GetSecretValue")
         switch (request.SecretIdList, request.Filters) {
         case (.some, .some):
             throw SecretsManagerError(.invalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both.")
@@ -126,7 +131,7 @@ extension SecretsManager {
             }
             let page = try await self.listSecrets(
                 ListSecretsRequest(MaxResults: request.MaxResults ?? 20, NextToken: request.NextToken, Filters: filters),
-                context: context
+                context: batchContext.acting(as: "ListSecrets")
             )
             var values: [GetSecretValueResponse] = []
             var errors: [APIErrorType] = []

@@ -1,23 +1,9 @@
 public import Foundation
+public import LockstepAudit
+import LockstepAuth
 import LockstepCore
 public import LockstepCrypto
 public import LockstepStore
-
-/// Who is calling and where: the account and region a request acts in.
-///
-/// The HTTP server takes the region from the SigV4 scope; the CLI from its configuration. Identity and policy
-/// evaluation (the access-control issue) will hang off this type.
-public struct RequestContext: Sendable, Hashable {
-    public var account: String
-    public var region: String
-
-    public init(account: String, region: String) {
-        self.account = account
-        self.region = region
-    }
-
-    var scope: Scope { Scope(account: self.account, region: self.region) }
-}
 
 /// The AWS Secrets Manager operations over a store and an envelope.
 ///
@@ -28,52 +14,105 @@ public struct SecretsManager: Sendable {
     public let envelope: Envelope
     /// The clock: tests move time to exercise deletion windows and schedules.
     public let now: @Sendable () -> Date
+    /// Where API calls and lifecycle events are recorded (nil: not recorded, as in unit tests of the rules).
+    public let audit: AuditLog?
+    /// Whether policies are evaluated. Off only for the benchmark comparison (`serve --benchmark-without-access-control`).
+    public let enforcesPolicies: Bool
     /// The rotation engine's side of RotateSecret, and where lifecycle events go.
     public let rotation: RotationHooks
 
     public init(
         store: any SecretStore,
         keyProvider: any KeyProvider,
+        audit: AuditLog? = nil,
+        enforcesPolicies: Bool = true,
         rotation: RotationHooks = .detached,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.envelope = Envelope(provider: keyProvider)
-        self.rotation = rotation
+        self.audit = audit
+        self.enforcesPolicies = enforcesPolicies
+        self.rotation = Self.audited(rotation, audit)
         self.now = now
     }
 
     /// The same service with other rotation hooks (the engine is built after the service it drives).
     public func with(rotation: RotationHooks) -> SecretsManager {
-        SecretsManager(store: self.store, envelope: self.envelope, rotation: rotation, now: self.now)
+        SecretsManager(
+            store: self.store,
+            envelope: self.envelope,
+            audit: self.audit,
+            enforcesPolicies: self.enforcesPolicies,
+            rotation: Self.audited(rotation, self.audit),
+            now: self.now
+        )
     }
 
-    private init(store: any SecretStore, envelope: Envelope, rotation: RotationHooks, now: @escaping @Sendable () -> Date) {
+    /// Lifecycle events go to the audit log as well as to the hooks' own sink.
+    static func audited(_ rotation: RotationHooks, _ audit: AuditLog?) -> RotationHooks {
+        guard let audit, !(rotation.events is AuditedLifecycleEvents) else { return rotation }
+        var hooks = rotation
+        hooks.events = AuditedLifecycleEvents(audit: audit, next: rotation.events)
+        return hooks
+    }
+
+    private init(
+        store: any SecretStore,
+        envelope: Envelope,
+        audit: AuditLog?,
+        enforcesPolicies: Bool,
+        rotation: RotationHooks,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.store = store
         self.envelope = envelope
+        self.audit = audit
+        self.enforcesPolicies = enforcesPolicies
         self.rotation = rotation
         self.now = now
     }
 
     // MARK: Shared steps
 
-    /// Finds the secret a `SecretId` names: a name, a full ARN or a partial ARN (without the random suffix).
+    /// Finds the secret a `SecretId` names (a name, a full ARN or a partial ARN without the random suffix) and
+    /// authorizes the request's operation on it: every operation on a secret passes through here.
+    ///
+    /// A full ARN may name a secret of another account (a cross-account call: both accounts' policies must allow
+    /// it). A caller who may not act on a secret that doesn't exist is told AccessDenied, not ResourceNotFound, so
+    /// names can't be probed.
     func resolve(_ secretId: String, in tx: any SecretStoreTransaction, context: RequestContext) throws -> SecretRecord {
         guard (1...2048).contains(secretId.count) else {
             throw SecretsManagerError.constraint("secretId", value: secretId, "Member must have length between 1 and 2048")
         }
         var found: SecretRecord?
-        if let arn = SecretARN.parse(secretId) {
+        let arn = SecretARN.parse(secretId)
+        if let arn {
             found = try tx.secret(arn: secretId)
-            if found == nil, arn.account == context.account, arn.region == context.region {
-                found = try tx.secret(scope: context.scope, name: arn.resource)
+            if found == nil, arn.region == context.region {
+                found = try tx.secret(scope: Scope(account: arn.account, region: arn.region), name: arn.resource)
             }
         } else {
             found = try tx.secret(scope: context.scope, name: secretId)
         }
-        guard let found, found.scope == context.scope else { throw SecretsManagerError.secretNotFound }
-        if let deletionDate = found.deletionDate, deletionDate <= self.now() { throw SecretsManagerError.secretNotFound }
-        return found
+        let visible = found.flatMap { secret -> SecretRecord? in
+            guard secret.scope.region == context.region, secret.scope.account == context.account || arn != nil else { return nil }
+            if let deletionDate = secret.deletionDate, deletionDate <= self.now() { return nil }
+            return secret
+        }
+        guard let visible else {
+            let account = arn?.account ?? context.account
+            let name = arn?.resource ?? secretId
+            try self.authorize(
+                resource: "arn:aws:secretsmanager:\(context.region):\(account):secret:\(name)",
+                account: account,
+                in: tx,
+                context: context
+            )
+            throw SecretsManagerError.secretNotFound
+        }
+        try self.authorize(visible, in: tx, context: context)
+        return visible
     }
 
     /// Resolves a secret that is about to change: not scheduled for deletion, not a replica.
@@ -138,14 +177,21 @@ public struct SecretsManager: Sendable {
             VersionRetention.Candidate(versionId: $0.versionId, sequence: $0.sequence)
         }
         let doomed = VersionRetention.versionsToPrune(candidates, stages: stages)
-        if !doomed.isEmpty { try tx.deleteVersions(secretId: secret.id, versionIds: doomed) }
+        if !doomed.isEmpty {
+            try tx.deleteVersions(secretId: secret.id, versionIds: doomed)
+            self.recordVersionEvents(.endSecretVersionDelete, of: secret, versions: doomed)
+        }
     }
 
     /// Deletes every secret whose recovery window has passed. Runs at the start of each write.
     @discardableResult
     func purgeExpired(in tx: any SecretStoreTransaction) throws -> Int {
         let due = try tx.secretsDue(forDeletionBefore: self.now())
-        for secret in due { try tx.deleteSecret(id: secret.id) }
+        for secret in due {
+            let versions = try tx.versions(secretId: secret.id).map(\.versionId)
+            try tx.deleteSecret(id: secret.id)
+            self.recordVersionEvents(.endSecretVersionDelete, of: secret, versions: versions)
+        }
         return due.count
     }
 
@@ -160,6 +206,15 @@ public struct SecretsManager: Sendable {
     /// Permanently deletes secrets whose recovery window has passed; returns how many.
     public func purgeExpiredSecrets() async throws -> Int {
         try await self.store.write { try self.purgeExpired(in: $0) }
+    }
+
+    /// Records a lifecycle event per version (deletion start, cancel and end). Recorded as the body runs: the
+    /// paths that call this change nothing after it, so only a failed COMMIT could leave a record without its change.
+    func recordVersionEvents(_ event: LifecycleEventName, of secret: SecretRecord, versions: [String]) {
+        guard let audit = self.audit else { return }
+        for version in versions {
+            audit.record(event, secretARN: secret.arn, region: secret.scope.region, account: secret.scope.account, versionId: version)
+        }
     }
 
     static func validateLength(_ value: String?, _ name: String, max: Int) throws {

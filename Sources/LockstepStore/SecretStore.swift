@@ -13,7 +13,7 @@ public protocol SecretStore: Sendable {
 }
 
 /// The operations available inside a transaction. Writes fail on a read transaction.
-public protocol SecretStoreTransaction: MasterKeySource {
+public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransaction, AuditStoreTransaction {
     // Secrets
     func secret(id: Int64) throws -> SecretRecord?
     func secret(scope: Scope, name: String) throws -> SecretRecord?

@@ -27,6 +27,7 @@ public struct SecretsManagerError: Error, Sendable, Hashable, CustomStringConver
             case incompleteSignature = "IncompleteSignatureException"
             case unrecognizedClient = "UnrecognizedClientException"
             case invalidSignature = "InvalidSignatureException"
+            case expiredToken = "ExpiredTokenException"
         }
 
         private let backing: Backing
@@ -56,6 +57,7 @@ public struct SecretsManagerError: Error, Sendable, Hashable, CustomStringConver
         public static let incompleteSignature = Code(.incompleteSignature)
         public static let unrecognizedClient = Code(.unrecognizedClient)
         public static let invalidSignature = Code(.invalidSignature)
+        public static let expiredToken = Code(.expiredToken)
     }
 
     /// The AWS exception name.

@@ -172,11 +172,14 @@ public struct LabelledVersion: Sendable, Hashable {
     public var labels: [String]
     /// The ARN of the secret that holds the data: the secret's own, or its primary's for a replica.
     public var ownerARN: String
+    /// The secret's resource policy (read in the same query: authorization needs it on every read).
+    public var resourcePolicy: String?
 
-    public init(secret: SecretRecord, version: VersionRecord, labels: [String], ownerARN: String) {
+    public init(secret: SecretRecord, version: VersionRecord, labels: [String], ownerARN: String, resourcePolicy: String? = nil) {
         self.secret = secret
         self.version = version
         self.labels = labels
         self.ownerARN = ownerARN
+        self.resourcePolicy = resourcePolicy
     }
 }

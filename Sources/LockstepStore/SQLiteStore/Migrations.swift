@@ -122,6 +122,75 @@ enum Migrations {
         ) STRICT;
         CREATE INDEX rotations_due ON rotations(due_date) WHERE due_date IS NOT NULL;
         """,
+        // 4: access control: users and roles of accounts, their inline policies, role sessions (temporary
+        // credentials; the session token only as a digest) and secrets' resource policies. Users who had access keys
+        // before keep what they could do: full access, as an inline policy.
+        """
+        CREATE TABLE identities (
+            account TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('user', 'role')),
+            name TEXT NOT NULL,
+            id TEXT NOT NULL UNIQUE,
+            created_date REAL NOT NULL,
+            trust_policy TEXT,
+            PRIMARY KEY (account, kind, name)
+        ) STRICT;
+        CREATE TABLE identity_policies (
+            account TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            policy_name TEXT NOT NULL,
+            document TEXT NOT NULL,
+            PRIMARY KEY (account, kind, name, policy_name),
+            FOREIGN KEY (account, kind, name) REFERENCES identities(account, kind, name) ON DELETE CASCADE
+        ) STRICT;
+        CREATE TABLE sessions (
+            access_key_id TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            role_name TEXT NOT NULL,
+            session_name TEXT NOT NULL,
+            token_digest BLOB NOT NULL,
+            session_policy TEXT,
+            issuer TEXT NOT NULL,
+            created_date REAL NOT NULL,
+            expiration REAL NOT NULL,
+            kms_key_id TEXT NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            ciphertext BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX sessions_expiration ON sessions(expiration);
+        CREATE TABLE resource_policies (
+            secret_id INTEGER PRIMARY KEY REFERENCES secrets(id) ON DELETE CASCADE,
+            document TEXT NOT NULL
+        ) STRICT;
+        INSERT OR IGNORE INTO identities (account, kind, name, id, created_date)
+            SELECT account, 'user', user_name, 'AIDA' || upper(hex(randomblob(8))), min(created_date) FROM access_keys
+            GROUP BY account, user_name;
+        INSERT OR IGNORE INTO identity_policies (account, kind, name, policy_name, document)
+            SELECT account, 'user', name, 'AdministratorAccess',
+                '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' FROM identities;
+        """,
+        // 5: the audit log: CloudTrail-shaped records, each chained to the one before by a keyed hash, and the
+        // chain's head kept apart so that a removed tail shows (DESIGN.md §7). No secondary index: every API call
+        // appends a row, and `audit list` filters by scanning in sequence order.
+        """
+        CREATE TABLE audit_events (
+            sequence INTEGER PRIMARY KEY,
+            event_time REAL NOT NULL,
+            event_name TEXT NOT NULL,
+            principal TEXT,
+            secret_arn TEXT,
+            record TEXT NOT NULL,
+            previous_hash BLOB NOT NULL,
+            hash BLOB NOT NULL
+        ) STRICT;
+        CREATE TABLE audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sequence INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            seal BLOB NOT NULL
+        ) STRICT;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.

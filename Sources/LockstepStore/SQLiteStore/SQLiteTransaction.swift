@@ -223,7 +223,8 @@ struct SQLiteTransaction: SecretStoreTransaction {
             """
             SELECT \(Self.qualifiedSecretColumns), v.secret_id, v.version_id, v.id, v.created_date, v.last_accessed_date, v.kms_key_id, \
             v.wrapped_key, v.ciphertext, v.is_string, o.arn, \
-            (SELECT group_concat(x.label, char(31)) FROM stages x WHERE x.secret_id = v.secret_id AND x.version_id = v.version_id)
+            (SELECT group_concat(x.label, char(31)) FROM stages x WHERE x.secret_id = v.secret_id AND x.version_id = v.version_id),
+            (SELECT rp.document FROM resource_policies rp WHERE rp.secret_id = s.id)
             FROM secrets s
             JOIN secrets o ON o.id = coalesce(s.primary_id, s.id)
             JOIN stages st ON st.secret_id = o.id AND st.label = ?
@@ -244,7 +245,13 @@ struct SQLiteTransaction: SecretStoreTransaction {
                 isString: row.bool(30)
             )
             let labels = row.text(32).split(separator: "\u{1F}").map(String.init)
-            return LabelledVersion(secret: Self.secret(row), version: version, labels: labels, ownerARN: row.text(31))
+            return LabelledVersion(
+                secret: Self.secret(row),
+                version: version,
+                labels: labels,
+                ownerARN: row.text(31),
+                resourcePolicy: row.optionalText(33)
+            )
         }
     }
 

@@ -1,0 +1,308 @@
+public import Crypto
+public import Foundation
+public import LockstepStore
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// The audit log: every API call and lifecycle event becomes a hash-chained CloudTrail record in the store.
+///
+/// Recording never blocks and never fails the caller: ``record(_:)`` puts the event on a bounded in-memory queue
+/// and returns. The log's ``run()`` (a `Service` in `lockstep serve`) writes queued events in batches, one store
+/// transaction each, so GetSecretValue pays a queue append rather than an fsync. One-shot processes (the CLI) call
+/// ``flush()`` before they exit. When the queue is full, events are counted and dropped, and the next batch records
+/// an `AuditRecordsDropped` event with the count, so a loss is itself on the record.
+public final class AuditLog: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Events held in memory at most.
+        public var queueCapacity = 100_000
+        /// Events per store transaction at most.
+        public var batchSize = 1_000
+        /// After the first event of a quiet spell, wait this long for more before writing, so records share an fsync.
+        public var batchInterval: Duration = .milliseconds(25)
+        /// Also append every record as one JSON line to this file.
+        public var jsonLinesPath: String?
+        /// Run this shell command for each notification ("Secret Label Updated", RotationFailed), the
+        /// EventBridge-shaped event JSON on its stdin.
+        public var notifyCommand: String?
+        /// A notification command still running after this long is terminated.
+        public var notifyTimeout: TimeInterval = 10
+
+        public init(jsonLinesPath: String? = nil, notifyCommand: String? = nil) {
+            self.jsonLinesPath = jsonLinesPath
+            self.notifyCommand = notifyCommand
+        }
+    }
+
+    private struct Queue {
+        var events: [AuditEvent] = []
+        var dropped = 0
+    }
+
+    public let chain: AuditChain
+    private let store: any SecretStore
+    private let configuration: Configuration
+    private let queue = Mutex(Queue())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let sinks: AuditSinks
+    private let logger: Logger
+    private let eventIDs = EventIDs()
+
+    public init(store: any SecretStore, key: SymmetricKey, configuration: Configuration = .init(), logger: Logger = Logger(label: "lockstep.audit")) {
+        self.store = store
+        self.chain = AuditChain(key: key)
+        self.configuration = configuration
+        (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.sinks = AuditSinks(configuration: configuration, logger: logger)
+        self.logger = logger
+    }
+
+    /// Queues an event; returns at once.
+    public func record(_ event: AuditEvent) {
+        let capacity = self.configuration.queueCapacity
+        self.queue.withLock { queue in
+            if queue.events.count >= capacity {
+                queue.dropped += 1
+            } else {
+                queue.events.append(event)
+            }
+        }
+        self.wake.yield()
+    }
+
+    /// Records a lifecycle event of a secret (the rotation engine and the deletion paths call this).
+    ///
+    /// - Parameters:
+    ///   - event: which event.
+    ///   - secretARN: the secret's ARN.
+    ///   - region: the secret's region.
+    ///   - account: the secret's account.
+    ///   - errorCode: for failures, a short code (e.g. the failed step's error class).
+    ///   - errorMessage: for failures, a message; it must already be scrubbed of anything password-like.
+    ///   - versionId: the version a deletion event is about.
+    ///   - requestID: defaults to CloudTrail's `Rotation-<arn>-<uuid>` form for rotation events, a UUID otherwise.
+    public func record(
+        _ event: LifecycleEventName,
+        secretARN: String,
+        region: String,
+        account: String,
+        errorCode: String? = nil,
+        errorMessage: String? = nil,
+        versionId: String? = nil,
+        requestID: String? = nil
+    ) {
+        var extra = ["SecretId": secretARN]
+        if let versionId { extra["VersionId"] = versionId }
+        let uuid = UUID().uuidString.lowercased()
+        self.record(
+            AuditEvent(
+                eventTime: Date(),
+                eventName: event.rawValue,
+                eventType: .serviceEvent,
+                region: region,
+                recipientAccount: account,
+                sourceIPAddress: AuditEvent.serviceName,
+                userAgent: AuditEvent.serviceName,
+                identity: .service(account: account),
+                errorCode: errorCode,
+                errorMessage: errorMessage,
+                requestID: requestID ?? (event.rawValue.contains("Rotation") ? "Rotation-\(secretARN)-\(uuid)" : uuid),
+                readOnly: false,
+                resources: [secretARN],
+                additionalEventData: extra
+            )
+        )
+    }
+
+    /// Events waiting to be written (for tests and metrics).
+    public var pendingCount: Int { self.queue.withLock { $0.events.count } }
+
+    /// Writes everything queued so far. One-shot processes call this before exiting.
+    public func flush() async throws {
+        while let (events, dropped) = self.take() {
+            try await self.write(events, dropped: dropped)
+        }
+    }
+
+    /// Writes queued events until graceful shutdown, then writes what is left.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in self.wakeups {
+                try? await Task.sleep(for: self.configuration.batchInterval)
+                await self.drainLogging()
+            }
+        } onGracefulShutdown: {
+            self.wake.finish()
+        }
+        await self.drainLogging()
+    }
+
+    private func drainLogging() async {
+        while let (events, dropped) = self.take() {
+            do {
+                try await self.write(events, dropped: dropped)
+            } catch let failure as WriteFailure {
+                // Put what wasn't written back (ahead of newer events) and retry shortly; the API never waits for this.
+                let remaining = failure.remaining
+                self.queue.withLock { queue in
+                    queue.events.insert(contentsOf: remaining.prefix(max(0, self.configuration.queueCapacity - queue.events.count)), at: 0)
+                    queue.dropped += failure.dropped
+                }
+                self.logger.error("audit write failed; retrying", metadata: ["error": .string(failure.reason)])
+                try? await Task.sleep(for: .milliseconds(200))
+            } catch {
+                self.logger.error("audit write failed", metadata: ["error": .string(String(describing: type(of: error)))])
+            }
+        }
+    }
+
+    /// What a failed write left unwritten.
+    struct WriteFailure: Error {
+        var remaining: ArraySlice<AuditEvent>
+        var dropped: Int
+        var reason: String
+    }
+
+    /// Writes `events` in transactions of at most ``Configuration/batchSize``; the count of dropped events goes with
+    /// the last one.
+    ///
+    /// - Throws: ``WriteFailure`` with the events not yet written.
+    private func write(_ events: [AuditEvent], dropped: Int) async throws {
+        let size = self.configuration.batchSize
+        var remaining = events[...]
+        repeat {
+            let chunk = remaining.prefix(size)
+            let last = chunk.count == remaining.count
+            do {
+                try await self.writeBatch(Array(chunk), dropped: last ? dropped : 0)
+            } catch {
+                throw WriteFailure(remaining: remaining, dropped: dropped, reason: String(describing: type(of: error)))
+            }
+            remaining = remaining.dropFirst(chunk.count)
+        } while !remaining.isEmpty
+    }
+
+    /// Takes everything queued (swapping the buffer out, O(1) under the lock); `write` splits it into transactions.
+    private func take() -> ([AuditEvent], Int)? {
+        self.queue.withLock { queue in
+            guard !queue.events.isEmpty || queue.dropped > 0 else { return nil }
+            var batch: [AuditEvent] = []
+            batch.reserveCapacity(min(queue.events.count * 2, self.configuration.queueCapacity))
+            swap(&batch, &queue.events)
+            let dropped = queue.dropped
+            queue.dropped = 0
+            return (batch, dropped)
+        }
+    }
+
+    /// One store transaction: the records, their links, the new head.
+    private func writeBatch(_ events: [AuditEvent], dropped: Int) async throws {
+        var events = events
+        if dropped > 0 {
+            let first = events.first
+            events.append(
+                AuditEvent(
+                    eventTime: Date(),
+                    eventName: "AuditRecordsDropped",
+                    eventType: .serviceEvent,
+                    region: first?.region ?? "-",
+                    recipientAccount: first?.recipientAccount ?? "-",
+                    sourceIPAddress: AuditEvent.serviceName,
+                    userAgent: AuditEvent.serviceName,
+                    identity: .service(account: first?.recipientAccount ?? "-"),
+                    errorCode: "QueueFull",
+                    errorMessage: "\(dropped) audit records were dropped because the audit queue was full.",
+                    requestID: UUID().uuidString.lowercased(),
+                    readOnly: false,
+                    additionalEventData: ["DroppedRecords": String(dropped)]
+                )
+            )
+        }
+        let chain = self.chain
+        let written = events
+        let eventIDs = self.eventIDs
+        // The records are built on the store's writer thread, not on the caller's executor (in `serve`, NIO's event
+        // loops, which must stay free for requests).
+        let records = try await self.store.write { tx -> [AuditRecord] in
+            let records = written.map { AuditRecord($0, eventID: eventIDs.next()) }
+            let head = try tx.auditHead()
+            var sequence = head?.sequence ?? 0
+            var previous = head?.hash ?? AuditChain.genesis
+            for (event, record) in zip(written, records) {
+                sequence += 1
+                let hash = chain.hash(previous: previous, sequence: sequence, record: record.text)
+                try tx.appendAuditEvent(
+                    AuditEventRow(
+                        sequence: sequence,
+                        eventTime: event.eventTime,
+                        eventName: event.eventName,
+                        principal: event.identity.arn,
+                        secretARN: event.resources.first,
+                        record: record.text,
+                        previousHash: previous,
+                        hash: hash
+                    )
+                )
+                previous = hash
+            }
+            try tx.setAuditHead(AuditHead(sequence: sequence, hash: previous, seal: chain.seal(sequence: sequence, hash: previous)))
+            return records
+        }
+        self.sinks.deliver(records.map(\.text))
+    }
+}
+
+extension AuditLog {
+    /// The outcome of ``verify(store:chain:)``: how many records were checked and the first problem, if any.
+    public struct Verification: Sendable {
+        public var records: Int64
+        public var problem: AuditChain.Problem?
+    }
+
+    /// Checks the whole chain in one consistent snapshot of the store.
+    public static func verify(store: any SecretStore, chain: AuditChain) async throws -> Verification {
+        try await store.read { tx in
+            let head = try tx.auditHead()
+            var verifier = AuditChain.Verifier(chain: chain)
+            var query = AuditQuery()
+            query.limit = 10_000
+            var count: Int64 = 0
+            while true {
+                let rows = try tx.auditEvents(query)
+                for row in rows {
+                    count += 1
+                    guard verifier.check(row) else { return Verification(records: count, problem: verifier.problem) }
+                }
+                guard let last = rows.last, rows.count == query.limit else { break }
+                query.afterSequence = last.sequence
+            }
+            return Verification(records: count, problem: verifier.finish(head: head))
+        }
+    }
+
+    /// The stored records matching `query`, as JSON lines (CloudTrail records).
+    public static func list(store: any SecretStore, query: AuditQuery) async throws -> [AuditEventRow] {
+        try await store.read { tx in try tx.auditEvents(query) }
+    }
+}
+
+/// CloudTrail event ids in UUID form: a random per-process prefix and a counter, unique without a system call each.
+final class EventIDs: Sendable {
+    private let prefix: (UInt64, UInt32) = {
+        var generator = SystemRandomNumberGenerator()
+        return (generator.next(), UInt32(truncatingIfNeeded: generator.next() as UInt64))
+    }()
+    private let counter = Atomic<UInt64>(0)
+
+    func next() -> String {
+        let count = self.counter.wrappingAdd(1, ordering: .relaxed).newValue
+        let (high, middle) = self.prefix
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - text.count)) + text
+        }
+        return
+            "\(hex(high >> 32, 8))-\(hex((high >> 16) & 0xFFFF, 4))-4\(hex(high & 0xFFF, 3))-\(hex(UInt64(middle) & 0x3FFF | 0x8000, 4))-\(hex(count & 0xFFFF_FFFF_FFFF, 12))"
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import LockstepAudit
+import LockstepAuth
+import LockstepCore
+
+/// The audit event of one API call, built from what the dispatcher has at hand.
+enum APICallRecord {
+    /// Operations whose request carries a secret value or a rotation token: their body is redacted here, on the
+    /// request path, so the value never waits in the audit queue. Other bodies are redacted by the writer.
+    static let carriesSecrets: Set<String> = ["CreateSecret", "PutSecretValue", "UpdateSecret"]
+
+    static func event(_ operation: String, body: Data, result: Result<Data, SecretsManagerError>, context: RequestContext) -> AuditEvent {
+        let principal = context.caller.principal
+        let readOnly = ReadOnlyOperations.names.contains(operation)
+        var error: SecretsManagerError?
+        var responseElements: Data?
+        switch result {
+        case .success(let response): responseElements = readOnly ? nil : response
+        case .failure(let failure): error = failure
+        }
+        let resources = context.trace.resources
+        return AuditEvent(
+            eventTime: Date(),
+            eventName: operation,
+            region: context.region,
+            recipientAccount: resources.first.flatMap { SecretARN.parse($0)?.account } ?? context.account,
+            sourceIPAddress: context.sourceIP,
+            userAgent: context.userAgent,
+            identity: Self.identity(principal),
+            requestParameters: Self.carriesSecrets.contains(operation) ? AuditRedaction.redacted(body) : body,
+            responseElements: responseElements,
+            errorCode: error?.code.rawValue,
+            errorMessage: error?.message,
+            requestID: context.requestID,
+            readOnly: readOnly,
+            resources: resources
+        )
+    }
+
+    static func identity(_ principal: Principal) -> AuditEvent.Identity {
+        if case .service = principal.kind { return .service(account: principal.account) }
+        return AuditEvent.Identity(
+            type: principal.identityType,
+            arn: principal.arn,
+            accountId: principal.account,
+            accessKeyId: principal.accessKeyId,
+            userName: principal.userName,
+            roleARN: principal.roleARN
+        )
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+extension SQLiteTransaction: IdentityStoreTransaction {
+    private static let identityColumns = "account, kind, name, id, created_date, trust_policy"
+
+    private static func identity(_ row: SQLiteRow) -> IdentityRecord {
+        IdentityRecord(
+            account: row.text(0),
+            kind: IdentityKind(rawValue: row.text(1)) ?? .user,
+            name: row.text(2),
+            id: row.text(3),
+            createdDate: row.date(4),
+            trustPolicy: row.optionalText(5)
+        )
+    }
+
+    func identity(account: String, kind: IdentityKind, name: String) throws -> IdentityRecord? {
+        try self.connection.first(
+            "SELECT \(Self.identityColumns) FROM identities WHERE account = ? AND kind = ? AND name = ?",
+            [.text(account), .text(kind.rawValue), .text(name)],
+            Self.identity
+        )
+    }
+
+    func identities(account: String?) throws -> [IdentityRecord] {
+        var result: [IdentityRecord] = []
+        try self.connection.query(
+            "SELECT \(Self.identityColumns) FROM identities WHERE ?1 IS NULL OR account = ?1 ORDER BY account, kind DESC, name",
+            [.optional(account)]
+        ) { result.append(Self.identity($0)) }
+        return result
+    }
+
+    func insertIdentity(_ r: IdentityRecord) throws {
+        try self.connection.query(
+            "INSERT INTO identities (\(Self.identityColumns)) VALUES (?, ?, ?, ?, ?, ?)",
+            [.text(r.account), .text(r.kind.rawValue), .text(r.name), .text(r.id), .date(r.createdDate), .optional(r.trustPolicy)]
+        )
+    }
+
+    func deleteIdentity(account: String, kind: IdentityKind, name: String) throws -> Bool {
+        try self.connection.query(
+            "DELETE FROM identities WHERE account = ? AND kind = ? AND name = ?",
+            [.text(account), .text(kind.rawValue), .text(name)]
+        )
+        let deleted = self.connection.changes > 0
+        if deleted, kind == .user {
+            try self.connection.query("DELETE FROM access_keys WHERE account = ? AND user_name = ?", [.text(account), .text(name)])
+        }
+        return deleted
+    }
+
+    func identityPolicies(account: String, kind: IdentityKind, name: String) throws -> [IdentityPolicyRecord] {
+        var result: [IdentityPolicyRecord] = []
+        try self.connection.query(
+            "SELECT policy_name, document FROM identity_policies WHERE account = ? AND kind = ? AND name = ? ORDER BY policy_name",
+            [.text(account), .text(kind.rawValue), .text(name)]
+        ) { result.append(IdentityPolicyRecord(policyName: $0.text(0), document: $0.text(1))) }
+        return result
+    }
+
+    func putIdentityPolicy(account: String, kind: IdentityKind, name: String, policy: IdentityPolicyRecord) throws {
+        try self.connection.query(
+            """
+            INSERT INTO identity_policies (account, kind, name, policy_name, document) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (account, kind, name, policy_name) DO UPDATE SET document = excluded.document
+            """,
+            [.text(account), .text(kind.rawValue), .text(name), .text(policy.policyName), .text(policy.document)]
+        )
+    }
+
+    func deleteIdentityPolicy(account: String, kind: IdentityKind, name: String, policyName: String) throws -> Bool {
+        try self.connection.query(
+            "DELETE FROM identity_policies WHERE account = ? AND kind = ? AND name = ? AND policy_name = ?",
+            [.text(account), .text(kind.rawValue), .text(name), .text(policyName)]
+        )
+        return self.connection.changes > 0
+    }
+
+    private static let sessionColumns = """
+        access_key_id, account, role_name, session_name, token_digest, session_policy, issuer, created_date, expiration, \
+        kms_key_id, wrapped_key, ciphertext
+        """
+
+    func session(accessKeyId: String) throws -> SessionRecord? {
+        try self.connection.first("SELECT \(Self.sessionColumns) FROM sessions WHERE access_key_id = ?", [.text(accessKeyId)]) { row in
+            SessionRecord(
+                accessKeyId: row.text(0),
+                account: row.text(1),
+                roleName: row.text(2),
+                sessionName: row.text(3),
+                tokenDigest: row.blob(4),
+                sessionPolicy: row.optionalText(5),
+                issuer: row.text(6),
+                createdDate: row.date(7),
+                expiration: row.date(8),
+                kmsKeyId: row.text(9),
+                wrappedDataKey: row.blob(10),
+                ciphertext: row.blob(11)
+            )
+        }
+    }
+
+    func insertSession(_ r: SessionRecord) throws {
+        try self.connection.query(
+            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(r.accessKeyId), .text(r.account), .text(r.roleName), .text(r.sessionName), .blob(r.tokenDigest),
+                .optional(r.sessionPolicy), .text(r.issuer), .date(r.createdDate), .date(r.expiration), .text(r.kmsKeyId),
+                .blob(r.wrappedDataKey), .blob(r.ciphertext),
+            ]
+        )
+    }
+
+    func deleteSessions(expiredBefore date: Date) throws -> Int {
+        try self.connection.query("DELETE FROM sessions WHERE expiration < ?", [.date(date)])
+        return self.connection.changes
+    }
+
+    func resourcePolicy(secretId: Int64) throws -> String? {
+        try self.connection.first("SELECT document FROM resource_policies WHERE secret_id = ?", [.integer(secretId)]) { $0.text(0) }
+    }
+
+    func setResourcePolicy(secretId: Int64, document: String?) throws {
+        guard let document else {
+            try self.connection.query("DELETE FROM resource_policies WHERE secret_id = ?", [.integer(secretId)])
+            return
+        }
+        try self.connection.query(
+            "INSERT INTO resource_policies (secret_id, document) VALUES (?, ?) ON CONFLICT (secret_id) DO UPDATE SET document = excluded.document",
+            [.integer(secretId), .text(document)]
+        )
+    }
+}
+
+extension SQLiteTransaction: AuditStoreTransaction {
+    func auditHead() throws -> AuditHead? {
+        try self.connection.first("SELECT sequence, hash, seal FROM audit_head WHERE id = 1") {
+            AuditHead(sequence: $0.int64(0), hash: $0.blob(1), seal: $0.blob(2))
+        }
+    }
+
+    func setAuditHead(_ head: AuditHead) throws {
+        try self.connection.query(
+            """
+            INSERT INTO audit_head (id, sequence, hash, seal) VALUES (1, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash, seal = excluded.seal
+            """,
+            [.integer(head.sequence), .blob(head.hash), .blob(head.seal)]
+        )
+    }
+
+    func appendAuditEvent(_ r: AuditEventRow) throws {
+        try self.connection.query(
+            """
+            INSERT INTO audit_events (sequence, event_time, event_name, principal, secret_arn, record, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(r.sequence), .date(r.eventTime), .text(r.eventName), .optional(r.principal), .optional(r.secretARN),
+                .text(r.record), .blob(r.previousHash), .blob(r.hash),
+            ]
+        )
+    }
+
+    func auditEvents(_ q: AuditQuery) throws -> [AuditEventRow] {
+        var result: [AuditEventRow] = []
+        try self.connection.query(
+            """
+            SELECT sequence, event_time, event_name, principal, secret_arn, record, previous_hash, hash FROM audit_events
+            WHERE sequence > ?1 AND (?2 IS NULL OR event_time >= ?2) AND (?3 IS NULL OR event_time <= ?3)
+              AND (?4 IS NULL OR event_name = ?4) AND (?5 IS NULL OR secret_arn = ?5 OR secret_arn LIKE ?5 || '-______' OR secret_arn LIKE '%:secret:' || ?5 || '-______')
+              AND (?6 IS NULL OR principal = ?6)
+            ORDER BY sequence LIMIT ?7
+            """,
+            [
+                .integer(q.afterSequence), .date(q.from), .date(q.to), .optional(q.eventName), .optional(q.secretARN),
+                .optional(q.principal), .integer(Int64(q.limit)),
+            ]
+        ) { row in
+            result.append(
+                AuditEventRow(
+                    sequence: row.int64(0),
+                    eventTime: row.date(1),
+                    eventName: row.text(2),
+                    principal: row.optionalText(3),
+                    secretARN: row.optionalText(4),
+                    record: row.text(5),
+                    previousHash: row.blob(6),
+                    hash: row.blob(7)
+                )
+            )
+        }
+        return result
+    }
+}
