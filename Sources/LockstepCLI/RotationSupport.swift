@@ -75,8 +75,8 @@ enum InstalledRotators {
                 )
             }
         }
-        // Revocation must take effect at once for this issuer: no cached keys.
-        let issuer = AccessKeyCredentialIssuer(keys: AccessKeys(manager: manager, cacheLifetime: 0))
+        // Each step's credentials may act only on the secret and its master secret, and are revoked after the step.
+        let issuer = ScopedCredentialIssuer(sessions: Sessions(manager: manager))
         for manifest in catalog.manifests.values {
             rotators[manifest.name] = ProcessRotator(manifest: manifest, manager: manager, endpoint: endpoint, issuer: issuer)
         }

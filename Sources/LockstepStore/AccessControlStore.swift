@@ -18,6 +18,8 @@ public protocol IdentityStoreTransaction {
     func insertSession(_ record: SessionRecord) throws
     /// Deletes sessions that expired before `date`; returns how many.
     func deleteSessions(expiredBefore date: Date) throws -> Int
+    /// Deletes one session (its credentials stop working); false when there was none.
+    func deleteSession(accessKeyId: String) throws -> Bool
 
     func resourcePolicy(secretId: Int64) throws -> String?
     /// Sets (or, with nil, removes) a secret's resource policy.

@@ -118,13 +118,14 @@ def test_a_process_rotator_runs_the_four_steps(rotating, name, tmp_path, rotator
     stages = sm.describe_secret(SecretId=arn)["VersionIdsToStages"]
     assert stages == {started["VersionId"]: ["AWSCURRENT"], list(first)[0]: ["AWSPREVIOUS"]}
     # The rotator called the API with the credentials issued for its steps, each deleted after its step.
-    assert f"principal=arn:aws:iam::{ACCOUNT}:user/lockstep-rotation" in rotating.server_log()
+    # A role session scoped to this secret (see test_step_credentials_reach_only_the_rotated_secret).
+    assert f"principal=arn:aws:sts::{ACCOUNT}:assumed-role/LockstepRotator/lockstep-rotation" in rotating.server_log()
     assert rotation_keys(rotating) == []
     if rotator == "shell-aws-cli":
         # A clean environment: nothing of the server's own (LOCKSTEP_BIN, the test runner's variables...).
         assert (tmp_path / "trace.env").read_text().split() == sorted([
             "AWS_ACCESS_KEY_ID", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_PAGER", "AWS_REGION",
-            "AWS_SECRET_ACCESS_KEY", "HOME", "LANG", "PATH", "PWD", "SECRETS_MANAGER_ENDPOINT"])
+            "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HOME", "LANG", "PATH", "PWD", "SECRETS_MANAGER_ENDPOINT"])
         home = (tmp_path / "trace.home").read_text().strip()
         assert home != os.environ.get("HOME") and not os.path.exists(home)  # A private HOME, removed afterwards.
 
@@ -169,6 +170,16 @@ def test_a_rotator_that_prints_the_secret_has_it_redacted(rotating, name, tmp_pa
     assert "credentials: <redacted> <redacted>" in error
     assert "RuntimeError: cannot rotate <redacted>" in error
     assert "svc_user" not in error  # A string field of the JSON value, longer than 3 characters.
+
+
+def test_step_credentials_reach_only_the_rotated_secret(rotating, name):
+    sm = rotating.client()
+    other = sm.create_secret(Name=name + "-other", SecretString="not for the rotator")["ARN"]
+    arn = sm.create_secret(Name=name, SecretString=json.dumps({"other": other}))["ARN"]
+    sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "snooping")
+    entry = wait_for_rotation(rotating, arn)
+    assert entry["Status"] == "failed" and entry["LastErrorStep"] == "createSecret", entry
+    assert "AccessDeniedException" in entry["LastError"], entry
 
 
 def test_unknown_rotators_are_refused(rotating, name):

@@ -129,6 +129,13 @@ public struct Sessions: Sendable {
     ///   - account: the secret's account.
     ///   - region: the secret's region.
     ///   - sessionName: names the session in audit records.
+    /// Ends a session before it expires (a rotation step's credentials, once the step is over). A server that looked
+    /// the session up keeps accepting it for its credential cache lifetime (2 s).
+    @discardableResult
+    public func revoke(accessKeyId: String) async throws -> Bool {
+        try await self.manager.store.write { try $0.deleteSession(accessKeyId: accessKeyId) }
+    }
+
     public func rotatorCredentials(secretId: String, account: String, region: String, sessionName: String) async throws -> Credentials {
         let value = try await self.manager.getSecretValue(
             GetSecretValueRequest(SecretId: secretId),
@@ -147,7 +154,9 @@ public struct Sessions: Sendable {
     /// `Allow secretsmanager:*` on exactly these ARNs.
     static func scopedPolicy(_ secretARNs: [String]) -> String {
         let resources = secretARNs.map { "\"\($0)\"" }.joined(separator: ",")
-        return #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":[\#(resources)]}]}"#
+        // GetRandomPassword acts on no secret (Resource "*"): AWS's rotation templates call it in createSecret.
+        return #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:*","Resource":[\#(resources)]},"#
+            + #"{"Effect":"Allow","Action":"secretsmanager:GetRandomPassword","Resource":"*"}]}"#
     }
 
     func issue(

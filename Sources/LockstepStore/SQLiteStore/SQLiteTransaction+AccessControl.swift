@@ -117,6 +117,11 @@ extension SQLiteTransaction: IdentityStoreTransaction {
         return self.connection.changes
     }
 
+    func deleteSession(accessKeyId: String) throws -> Bool {
+        try self.connection.query("DELETE FROM sessions WHERE access_key_id = ?", [.text(accessKeyId)])
+        return self.connection.changes > 0
+    }
+
     func resourcePolicy(secretId: Int64) throws -> String? {
         try self.connection.first("SELECT document FROM resource_policies WHERE secret_id = ?", [.integer(secretId)]) { $0.text(0) }
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import LockstepCore
 public import LockstepService
 public import Logging
@@ -32,46 +32,38 @@ public protocol RotationCredentialIssuer: Sendable {
     func revoke(_ credentials: RotationCredentials) async
 }
 
-/// Until scoped credentials exist: a fresh access key of the user `lockstep-rotation` for each step, deleted when
-/// the step ends. The key can do whatever an access key of the account can: scoping comes with access control.
-///
-/// A key left behind by a crash mid-step is deleted by the next step that issues one, once it is older than
-/// `staleAfter`.
-public struct AccessKeyCredentialIssuer: RotationCredentialIssuer {
-    public static let userName = "lockstep-rotation"
-
-    let keys: AccessKeys
-    let staleAfter: TimeInterval
+/// Role-session credentials allowed to act only on the secret being rotated and the master secret its `masterarn`
+/// names (an inline session policy of the `LockstepRotator` role, as an AWS rotation Lambda's execution role would
+/// be scoped), issued for one step and revoked when it ends. They expire after 15 minutes in any case, so a crash
+/// mid-step leaves nothing usable for long.
+public struct ScopedCredentialIssuer: RotationCredentialIssuer {
+    let sessions: Sessions
     let logger: Logger
 
-    /// - Parameters:
-    ///   - keys: the access keys of the store the server authenticates against.
-    ///   - staleAfter: age after which a rotation key can only be a leftover (longer than any step can run).
-    public init(keys: AccessKeys, staleAfter: TimeInterval = 3_600, logger: Logger = Logger(label: "lockstep.rotation")) {
-        self.keys = keys
-        self.staleAfter = staleAfter
+    public init(sessions: Sessions, logger: Logger = Logger(label: "lockstep.rotation")) {
+        self.sessions = sessions
         self.logger = logger
     }
 
     public func issue(secretARN: String, masterARN: String?, context: RequestContext) async throws -> RotationCredentials {
-        await self.deleteStaleKeys()
-        let key = try await self.keys.create(userName: Self.userName, account: context.account)
-        return RotationCredentials(accessKeyId: key.AccessKeyId, secretAccessKey: key.SecretAccessKey)
+        let credentials = try await self.sessions.scopedCredentials(
+            account: context.account,
+            region: context.region,
+            secretARNs: [secretARN] + (masterARN.map { [$0] } ?? []),
+            sessionName: "lockstep-rotation"
+        )
+        return RotationCredentials(
+            accessKeyId: credentials.AccessKeyId,
+            secretAccessKey: credentials.SecretAccessKey,
+            sessionToken: credentials.SessionToken
+        )
     }
 
     public func revoke(_ credentials: RotationCredentials) async {
         do {
-            try await self.keys.delete(accessKeyId: credentials.accessKeyId)
+            try await self.sessions.revoke(accessKeyId: credentials.accessKeyId)
         } catch {
-            self.logger.error("could not delete a rotation access key", metadata: ["access-key-id": "\(credentials.accessKeyId)"])
-        }
-    }
-
-    private func deleteStaleKeys() async {
-        guard let all = try? await self.keys.list() else { return }
-        let cutoff = self.keys.manager.now().addingTimeInterval(-self.staleAfter)
-        for key in all where key.UserName == Self.userName && key.CreateDate < cutoff {
-            try? await self.keys.delete(accessKeyId: key.AccessKeyId)
+            self.logger.error("could not revoke a rotation session", metadata: ["access-key-id": "\(credentials.accessKeyId)"])
         }
     }
 }
