@@ -232,6 +232,29 @@ extension Result where Failure == SecretsManagerError {
         )
     }
 
+    @Test func theRotationFunctionInConditions() async throws {
+        let harness = try AccessHarness()
+        let admin = try await harness.admin()
+        _ = try await harness.create(admin, "app/db")
+        let frank = try await harness.user(
+            "frank",
+            policies: [
+                allowPolicy(
+                    "secretsmanager:RotateSecret",
+                    condition: #"{"StringEquals": {"secretsmanager:RotationLambdaARN": "postgres-single-user"}}"#
+                )
+            ]
+        )
+        let other = await harness.call(frank, "RotateSecret", ["SecretId": "app/db", "RotationLambdaARN": "mariadb-single-user"])
+        #expect(other.errorCode == "AccessDeniedException")
+        let allowed = await harness.call(
+            frank,
+            "RotateSecret",
+            ["SecretId": "app/db", "RotationLambdaARN": "postgres-single-user", "ClientRequestToken": UUID().uuidString]
+        )
+        #expect(allowed.errorCode == nil)
+    }
+
     @Test func resourcePolicyValidation() async throws {
         let harness = try AccessHarness()
         let admin = try await harness.admin()

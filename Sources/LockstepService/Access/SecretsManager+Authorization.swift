@@ -150,6 +150,12 @@ extension UpdateSecretVersionStageRequest: RequestConditionKeys {
     }
 }
 
+extension RotateSecretRequest: RequestConditionKeys {
+    func conditionValues(for key: ConditionKey) -> [String]? {
+        key.canonical == "secretsmanager:rotationlambdaarn" ? self.RotationLambdaARN.map { [$0] } : nil
+    }
+}
+
 extension TagResourceRequest: RequestConditionKeys {
     func conditionValues(for key: ConditionKey) -> [String]? {
         key.canonical == "aws:tagkeys" ? self.Tags.map(\.Key) : requestTag(key, self.Tags)
