@@ -71,11 +71,7 @@ extension SecretsManager {
             secret.rotation.nextRotationDate = nil
             try tx.updateSecret(secret)
             if var row = try tx.rotation(secretId: secret.id), row.status.isActive {
-                row.status = .cancelled
-                row.dueDate = nil
-                row.leaseOwner = nil
-                row.updatedDate = now
-                row.finishedDate = now
+                row.finish(as: .cancelled, at: now)
                 try tx.saveRotation(row)
             }
             let pending = try tx.stages(secretId: secret.id).version(for: StagingLabel.pending)
@@ -201,11 +197,7 @@ extension SecretsManager {
         }
         guard var row = try tx.rotation(secretId: secret.id), row.status.isActive, row.token != newVersion else { return nil }
         if stages.version(for: StagingLabel.pending) == row.token { stages.removeLabel(StagingLabel.pending) }
-        row.status = .abandoned
-        row.dueDate = nil
-        row.leaseOwner = nil
-        row.updatedDate = now
-        row.finishedDate = now
+        row.finish(as: .abandoned, at: now)
         try tx.saveRotation(row)
         return self.event("RotationAbandoned", secret: secret, versionId: row.token)
     }

@@ -107,11 +107,7 @@ extension SecretsManager {
         // A secret scheduled for deletion doesn't change any more: its rotation stops (RestoreSecret and a new
         // RotateSecret re-drive it).
         guard secret.deletedDate == nil else {
-            row.status = .cancelled
-            row.dueDate = nil
-            row.leaseOwner = nil
-            row.updatedDate = now
-            row.finishedDate = now
+            row.finish(as: .cancelled, at: now)
             try tx.saveRotation(row)
             return nil
         }
@@ -239,9 +235,7 @@ extension SecretsManager {
                 try tx.saveRotation(row)
                 return nil
             }
-            row.status = .failed
-            row.dueDate = nil
-            row.finishedDate = now
+            row.finish(as: .failed, at: now)
             try tx.saveRotation(row)
             guard var secret = try tx.secret(id: row.secretId) else { return nil }
             if secret.rotation.enabled == true {
@@ -277,13 +271,9 @@ extension SecretsManager {
             secret.rotation.nextRotationDate =
                 secret.rotation.enabled == true ? self.nextRotationDate(secret.rotation.rules, after: now) : nil
             try tx.updateSecret(secret)
-            row.status = .succeeded
             row.step = .finishSecret
             row.stepStarted = false
-            row.dueDate = nil
-            row.leaseOwner = nil
-            row.updatedDate = now
-            row.finishedDate = now
+            row.finish(as: .succeeded, at: now)
             try tx.saveRotation(row)
             if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
             return self.event("RotationSucceeded", secret: secret, versionId: row.token)
@@ -301,12 +291,8 @@ extension SecretsManager {
             if stages.version(for: StagingLabel.pending) == row.token { stages.removeLabel(StagingLabel.pending) }
             try tx.replaceStages(secretId: secret.id, with: stages)
             if !stages.isLabelled(row.token) { try tx.deleteVersions(secretId: secret.id, versionIds: [row.token]) }
-            row.status = .succeeded
             row.stepStarted = false
-            row.dueDate = nil
-            row.leaseOwner = nil
-            row.updatedDate = now
-            row.finishedDate = now
+            row.finish(as: .succeeded, at: now)
             try tx.saveRotation(row)
             return self.event("TestRotationSucceeded", secret: secret, versionId: row.token)
         }

@@ -85,4 +85,13 @@ public struct RotationRecord: Sendable, Hashable {
         self.updatedDate = updatedDate
         self.finishedDate = finishedDate
     }
+
+    /// Ends the rotation with `status` at `date`: no runner may take it any more.
+    public mutating func finish(as status: Status, at date: Date) {
+        self.status = status
+        self.dueDate = nil
+        self.leaseOwner = nil
+        self.updatedDate = date
+        self.finishedDate = date
+    }
 }
