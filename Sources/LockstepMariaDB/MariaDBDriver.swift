@@ -27,8 +27,13 @@ public struct MariaDBDriver: DatabaseDriver {
         _ = Self.libraryInitialized
     }
 
-    /// Swift runs a static property's initializer once, thread-safely: the once-token.
-    private static let libraryInitialized: Bool = cmariadb_library_init() == 0
+    /// Swift runs a static property's initializer once, thread-safely: the once-token. The authentication plugins are
+    /// loaded here too: loaded lazily, two concurrent logins race to load the same plugin and one fails.
+    private static let libraryInitialized: Bool = {
+        guard cmariadb_library_init() == 0 else { return false }
+        cmariadb_preload_auth_plugins()
+        return true
+    }()
 
     /// Connects and authenticates over TCP (a host of "localhost" too), with `timeouts.connect` for the connection
     /// and `timeouts.statement` for each read, write and statement. TLS follows `credentials.tls`: `required` needs
