@@ -356,9 +356,9 @@ def test_audit_records_allowed_and_denied_calls_without_values(server, admin):
 
 
 @pytest.fixture(scope="module")
-def tamper_source():
+def tamper_source(tmp_path_factory):
     """A server run whose audit log gets copied and tampered with (the server stopped, so the files are still)."""
-    s = Server("--audit-file", "audit.jsonl")
+    s = Server("--audit-file", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
     sm = s.client()
     for index in range(6):
         sm.create_secret(Name=f"tamper/{index}", SecretString=f"t-{index}")
