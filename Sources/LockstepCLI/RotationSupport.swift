@@ -19,10 +19,10 @@ struct RotationOptions: ParsableArguments {
     @Option(
         help: """
             Seconds a runner's claim on a rotation lasts without renewal (renewed at every step; must exceed the \
-            longest step). A crashed process's rotations wait this long, unless it ran on this machine.
+            longest step). A crashed process's rotations wait this long, unless it ran on this machine. Default: 120, or             the longest process rotator timeout plus 60 when that is longer.
             """
     )
-    var rotationLease: Double = 120
+    var rotationLease: Double?
 
     @Option(help: "Seconds to connect to a database before the attempt fails.")
     var databaseConnectTimeout: Int = 5
@@ -113,7 +113,9 @@ struct RotationSetup {
             manager: environment.manager,
             registry: rotators,
             policy: options.policy,
-            lease: max(1, options.rotationLease, longestStep > 0 ? longestStep + 60 : 0),
+            // An explicit --rotation-lease is obeyed (operators and the crash harness choose it); the default covers
+            // the longest process rotator step with a margin.
+            lease: options.rotationLease.map { max(1, $0) } ?? max(120, longestStep + 60),
             logger: logger
         )
     }
