@@ -268,12 +268,19 @@ final class ScriptedRotator: Rotator {
         let task = Task { try await scheduler.run() }
         // It runs the test rotation at once (woken by RotateSecret), then sleeps until the window.
         #expect(try await eventually { try await self.harness.status(manager, "s")?.Status == "succeeded" })
-        #expect(try await eventually { self.harness.clock.sleeping == 1 })
         #expect(self.rotator.calls.map(\.step) == [.testSecret])
+        // Wait for the scheduler's one sleep to aim at the due time (not the lease of the test rotation, which
+        // it slept on while that ran): advancing the clock before it sleeps again would make the test a race.
         let due = try #require(try await self.harness.describe(manager, "s").NextRotationDate)
+        let sleepsUntilDue = { @Sendable in
+            let deadlines = self.harness.clock.deadlines
+            return deadlines.count == 1 && deadlines[0] >= due.addingTimeInterval(-0.001) && deadlines[0] < due.addingTimeInterval(1)
+        }
+        #expect(try await eventually { sleepsUntilDue() })
         self.harness.clock.advance(by: .seconds(Int64(due.timeIntervalSince(self.harness.clock.date)) - 60))
         try await Task.sleep(for: .milliseconds(100))
         #expect(self.rotator.calls.count == 1)
+        #expect(sleepsUntilDue())
         self.harness.clock.advance(by: .seconds(61))
         #expect(try await eventually { try await self.harness.describe(manager, "s").LastRotatedDate != nil })
         #expect(self.rotator.calls.map(\.step) == [.testSecret, .createSecret, .setSecret, .testSecret, .finishSecret])

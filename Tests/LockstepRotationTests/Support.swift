@@ -40,6 +40,14 @@ final class ManualClock: Clock, Sendable {
     /// How many tasks are sleeping on this clock.
     var sleeping: Int { self.state.withLock { $0.sleepers.count } }
 
+    /// The wall-clock dates the sleeping tasks wait for, earliest first.
+    var deadlines: [Date] {
+        self.state.withLock { $0.sleepers.values.map(\.deadline.offset) }.sorted().map { offset in
+            let (seconds, attoseconds) = offset.components
+            return self.start.addingTimeInterval(Double(seconds) + Double(attoseconds) / 1e18)
+        }
+    }
+
     func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         let id = UUID()
         try await withTaskCancellationHandler {
