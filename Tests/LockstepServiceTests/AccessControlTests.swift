@@ -457,9 +457,15 @@ extension Result where Failure == SecretsManagerError {
 
         // No value, generated password or token anywhere on disk: database, WAL, JSON lines.
         try await harness.environment.store.checkpoint()
-        try await Task.sleep(for: .milliseconds(200))
+        // The JSON-lines sink writes after the commit, on its own queue: wait until it holds every record.
+        let jsonLines = harness.directory.appendingPathComponent("audit.jsonl").path
+        for _ in 0..<200 {
+            let lines = ((try? String(contentsOfFile: jsonLines, encoding: .utf8)) ?? "").split(separator: "\n").count
+            if lines >= records.count { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(((try? String(contentsOfFile: jsonLines, encoding: .utf8)) ?? "").split(separator: "\n").count == records.count)
         let files = try FileManager.default.contentsOfDirectory(atPath: harness.directory.path)
-        #expect(files.contains("audit.jsonl"))
         for file in files {
             let bytes = try Data(contentsOf: harness.directory.appendingPathComponent(file))
             #expect(bytes.range(of: Data(secretValue.utf8)) == nil, "\(file) holds a secret value")
