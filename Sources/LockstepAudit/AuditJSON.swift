@@ -1,4 +1,5 @@
 public import Foundation
+import LockstepCore
 
 /// A JSON value for audit records: parsed from request and response bodies, redacted, and written canonically
 /// (sorted keys, no insignificant space), so a record's text is exactly what its hash covers.
@@ -60,7 +61,7 @@ enum AuditJSON: Sendable, Hashable {
 
     func write(into output: inout [UInt8]) {
         switch self {
-        case .string(let string): Self.writeString(string, into: &output)
+        case .string(let string): JSONString.append(string, to: &output)
         case .integer(let value): output.append(contentsOf: String(value).utf8)
         case .double(let value): output.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
@@ -76,39 +77,12 @@ enum AuditJSON: Sendable, Hashable {
             output.append(UInt8(ascii: "{"))
             for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &output)
+                JSONString.append(key, to: &output)
                 output.append(UInt8(ascii: ":"))
                 members[key]!.write(into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    static func writeString(_ string: String, into output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(contentsOf: string.utf8)
-            output.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case UInt8(ascii: "\t"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                output.append(Self.hexDigits[Int(byte >> 4)])
-                output.append(Self.hexDigits[Int(byte & 0xF)])
-            default: output.append(byte)
-            }
-        }
-        output.append(UInt8(ascii: "\""))
     }
 
     /// A strict RFC 8259 parser (nesting limited to 64 levels).

@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import LockstepCore
 public import LockstepStore
 public import Logging
 public import ServiceLifecycle
@@ -224,7 +225,7 @@ public final class AuditLog: Service, Sendable {
         let eventIDs = self.eventIDs
         // The records are built on the store's writer thread, not on the caller's executor (in `serve`, NIO's event
         // loops, which must stay free for requests).
-        let records = try await self.store.write { tx -> [AuditRecord] in
+        let records = try await self.store.write(faultPoint: .auditTransaction) { tx -> [AuditRecord] in
             let records = written.map { AuditRecord($0, eventID: eventIDs.next()) }
             let head = try tx.auditHead()
             var sequence = head?.sequence ?? 0

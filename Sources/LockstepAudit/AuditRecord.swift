@@ -120,7 +120,7 @@ struct JSONBytes {
     mutating func member(_ key: StaticString, _ value: String?) {
         guard let value else { return }
         self.key(key)
-        AuditJSON.writeString(value, into: &self.bytes)
+        JSONString.append(value, to: &self.bytes)
     }
 
     mutating func member(_ key: StaticString, literal: StaticString) {

@@ -96,24 +96,30 @@ public struct RotationScheduler<C: Clock>: Service where C.Duration == Duration 
                 while !shared.stopping.load(ordering: .relaxed), !Task.isCancelled {
                     var delay = self.maximumIdle
                     do {
-                        try await self.engine.manager.startScheduledRotations()
-                        let free = self.maximumConcurrent - shared.running.withLock { $0 }
-                        if free > 0 {
-                            let claims = try await self.engine.manager.claimDueRotations(
-                                owner: self.engine.owner,
-                                lease: self.engine.lease,
-                                limit: free
-                            )
-                            for claim in claims {
-                                shared.running.withLock { $0 += 1 }
-                                group.addTask {
-                                    _ = await self.engine.run(claim, shouldStop: { shared.stopping.load(ordering: .relaxed) })
-                                    shared.running.withLock { $0 -= 1 }
-                                    self.wakeup.signal()
+                        // One indexed read decides whether anything is due; only then are write transactions taken
+                        // (to start scheduled rotations and claim due ones), so an idle pass never locks the store.
+                        var earliest = try await self.engine.manager.earliestRotationDue()
+                        if let due = earliest, due <= self.engine.manager.now() {
+                            try await self.engine.manager.startScheduledRotations()
+                            let free = self.maximumConcurrent - shared.running.withLock { $0 }
+                            if free > 0 {
+                                let claims = try await self.engine.manager.claimDueRotations(
+                                    owner: self.engine.owner,
+                                    lease: self.engine.lease,
+                                    limit: free
+                                )
+                                for claim in claims {
+                                    shared.running.withLock { $0 += 1 }
+                                    group.addTask {
+                                        _ = await self.engine.run(claim, shouldStop: { shared.stopping.load(ordering: .relaxed) })
+                                        shared.running.withLock { $0 -= 1 }
+                                        self.wakeup.signal()
+                                    }
                                 }
                             }
+                            earliest = try await self.engine.manager.earliestRotationDue()
                         }
-                        if let due = try await self.engine.manager.earliestRotationDue() {
+                        if let due = earliest {
                             let seconds = max(0, due.timeIntervalSince(self.engine.manager.now()))
                             delay = min(delay, .milliseconds(Int64((seconds * 1_000).rounded(.up))))
                         }

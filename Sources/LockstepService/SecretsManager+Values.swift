@@ -1,4 +1,5 @@
 import Foundation
+import LockstepAudit
 import LockstepCore
 import LockstepStore
 
@@ -102,7 +103,6 @@ extension SecretsManager {
         // BatchGetSecretValue on `*`, then GetSecretValue on each secret (and ListSecrets for filters), as on AWS.
         try await self.authorizeWithoutResource(context)
         let batchContext = context
-        let context = batchContext.acting(as: "GetSecretValue")
         switch (request.SecretIdList, request.Filters) {
         case (.some, .some):
             throw SecretsManagerError(.invalidParameter, "Either 'SecretIdList' or 'Filters' must be provided, but not both.")
@@ -118,10 +118,9 @@ extension SecretsManager {
             var values: [GetSecretValueResponse] = []
             var errors: [APIErrorType] = []
             for id in ids {
-                do {
-                    values.append(try await self.getSecretValue(GetSecretValueRequest(SecretId: id), context: context))
-                } catch let error as SecretsManagerError {
-                    errors.append(APIErrorType(SecretId: id, ErrorCode: error.code.rawValue, Message: error.message))
+                switch await self.batchMember(id, batch: batchContext) {
+                case .success(let value): values.append(value)
+                case .failure(let error): errors.append(APIErrorType(SecretId: id, ErrorCode: error.code.rawValue, Message: error.message))
                 }
             }
             return BatchGetSecretValueResponse(SecretValues: values, NextToken: nil, Errors: errors)
@@ -136,14 +135,37 @@ extension SecretsManager {
             var values: [GetSecretValueResponse] = []
             var errors: [APIErrorType] = []
             for entry in page.SecretList {
-                do {
-                    values.append(try await self.getSecretValue(GetSecretValueRequest(SecretId: entry.ARN), context: context))
-                } catch let error as SecretsManagerError {
+                switch await self.batchMember(entry.ARN, batch: batchContext) {
+                case .success(let value): values.append(value)
+                case .failure(let error):
                     errors.append(APIErrorType(SecretId: entry.ARN, ErrorCode: error.code.rawValue, Message: error.message))
                 }
             }
             return BatchGetSecretValueResponse(SecretValues: values, NextToken: page.NextToken, Errors: errors)
         }
+    }
+
+    /// One secret of a batch, read as a GetSecretValue call of its own: authorized as one, and audited as one (spec
+    /// §4.3), so the audit log names every secret a batch revealed and every one it was refused.
+    private func batchMember(_ id: String, batch: RequestContext) async -> Result<GetSecretValueResponse, SecretsManagerError> {
+        let context = batch.subrequest("GetSecretValue")
+        let result: Result<GetSecretValueResponse, SecretsManagerError>
+        do {
+            result = .success(try await self.getSecretValue(GetSecretValueRequest(SecretId: id), context: context))
+        } catch let error as SecretsManagerError {
+            result = .failure(error)
+        } catch {
+            result = .failure(SecretsManagerError(.internalServiceError, "An error occurred on the server side."))
+        }
+        for arn in context.trace.resources { batch.trace.touched(arn) }
+        if let audit = self.audit {
+            var body = Array(#"{"SecretId":"#.utf8)
+            JSONString.append(id, to: &body)
+            body.append(UInt8(ascii: "}"))
+            // A read-only call's response is never logged: the value stays out of the record.
+            audit.record(APICallRecord.event("GetSecretValue", body: Data(body), result: result.map { _ in Data() }, context: context))
+        }
+        return result
     }
 
     /// PutSecretValue: a new version; labels per `VersionStages` (AWSCURRENT by default).

@@ -8,8 +8,20 @@ public import LockstepCore
 public protocol SecretStore: Sendable {
     /// Runs `body` against a consistent snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T
+    /// Runs `body` as one atomic write transaction. `faultPoint` names the transaction for the crash harness
+    /// (debug builds only): ``FaultPoint/storeTransaction`` for every write a request or a rotation causes,
+    /// ``FaultPoint/auditTransaction`` for the audit writer's batches, whose number depends on timing.
+    func write<T: Sendable>(
+        faultPoint: FaultPoint,
+        _ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T
+    ) async throws -> T
+}
+
+extension SecretStore {
     /// Runs `body` as one atomic write transaction.
-    func write<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T {
+        try await self.write(faultPoint: .storeTransaction, body)
+    }
 }
 
 /// The operations available inside a transaction. Writes fail on a read transaction.

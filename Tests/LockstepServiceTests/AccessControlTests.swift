@@ -416,6 +416,34 @@ extension Result where Failure == SecretsManagerError {
 }
 
 @Suite struct AuditTrailTests {
+    @Test func eachSecretOfABatchIsAuditedAsAGetSecretValueOfItsOwn() async throws {
+        let harness = try AccessHarness()
+        let admin = try await harness.admin()
+        let value = "batch-plaintext-\(UUID().uuidString)"
+        let open = try await harness.create(admin, "batch/open", value: value)
+        let closed = try await harness.create(admin, "batch/closed", value: value + "-closed")
+        // Bob may call BatchGetSecretValue (on `*`) but GetSecretValue only on the first secret.
+        let bob = try await harness.user(
+            "bob",
+            policies: [allowPolicy("secretsmanager:BatchGetSecretValue"), allowPolicy("secretsmanager:GetSecretValue", open)]
+        )
+        let batch = try await harness.call(bob, "BatchGetSecretValue", ["SecretIdList": [open, closed, "batch/missing"]]).get()
+        #expect((batch["SecretValues"] as? [[String: Any]])?.compactMap { $0["ARN"] as? String } == [open])
+        // A secret Bob may not read is refused whether or not it exists: the answer doesn't disclose existence.
+        #expect((batch["Errors"] as? [[String: Any]])?.compactMap { $0["ErrorCode"] as? String } == ["AccessDeniedException", "AccessDeniedException"])
+
+        let records = try await harness.auditRecords().filter { ($0["userIdentity"] as? [String: Any])?["userName"] as? String == "bob" }
+        #expect(records.compactMap { $0["eventName"] as? String } == ["GetSecretValue", "GetSecretValue", "GetSecretValue", "BatchGetSecretValue"])
+        #expect(records.map { $0["errorCode"] as? String } == [nil, "AccessDeniedException", "AccessDeniedException", nil])
+        let secretIds = records.prefix(3).map { ($0["requestParameters"] as? [String: Any])?["SecretId"] as? String }
+        #expect(secretIds == [open, closed, "batch/missing"])
+        #expect(records[0]["resources"].flatMap { ($0 as? [[String: Any]])?.first?["ARN"] as? String } == open)
+        // Every member shares the batch's request id, and none of them holds a value.
+        #expect(Set(records.compactMap { $0["requestID"] as? String }).count == 1)
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: records), as: UTF8.self)
+        #expect(!text.contains(value))
+    }
+
     @Test func callsAllowedAndDeniedAndLifecycleEventsAreRecordedAndChained() async throws {
         let harness = try AccessHarness(jsonLines: true)
         let admin = try await harness.admin()

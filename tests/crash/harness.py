@@ -11,6 +11,7 @@ import signal
 import string
 import subprocess
 import tempfile
+import threading
 import time
 
 import boto3
@@ -42,6 +43,10 @@ class Database:
             raise MissingDatabase(f"{prefix}* not set: run scripts/testdb.sh start; eval \"$(scripts/testdb.sh env)\"")
         self.host, self.port = values["HOST"], int(values["PORT"])
         self.admin, self.admin_password = values["USER"], values["PASSWORD"]
+        # The harness's own GRANTs and DROP OWNED on the probe table, from cells running in parallel, would collide
+        # in PostgreSQL ("tuple concurrently updated" on the table's ACL): they take turns.
+        self.admin_lock = threading.Lock()
+        self.last_error = ""
 
     def run(self, sql, user=None, password=None, port=None, database=None):
         """Runs `sql` as `user`; returns its output, or None when the login or the statement failed."""
@@ -56,7 +61,10 @@ class Database:
             command = ["mariadb", "--protocol=TCP", "-h", self.host, "-P", str(port), "-u", user,
                        "--connect-timeout=5", "-N", "-B", "-e", sql] + ([database] if database else [])
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
-        return result.stdout.strip() if result.returncode == 0 else None
+        if result.returncode != 0:
+            self.last_error = result.stderr.strip()
+            return None
+        return result.stdout.strip()
 
     @property
     def probe(self):
@@ -76,9 +84,15 @@ class Database:
             sql = f"CREATE ROLE {user} LOGIN PASSWORD '{password}'; GRANT SELECT ON {PROBE_TABLE} TO {user}"
         else:
             sql = f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'; GRANT SELECT ON {self.probe} TO '{user}'@'%'"
-        assert self.run(sql) is not None, f"could not create {self.engine} user {user}"
+        with self.admin_lock:
+            created = self.run(sql)
+            assert created is not None, f"could not create {self.engine} user {user}: {self.last_error}"
 
     def drop_users(self, *users):
+        with self.admin_lock:
+            self._drop_users(users)
+
+    def _drop_users(self, users):
         for user in users:
             if self.engine == "postgres":
                 self.run(f"DROP OWNED BY {user} CASCADE; DROP ROLE IF EXISTS {user}")

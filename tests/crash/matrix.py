@@ -21,7 +21,7 @@ STEP_POINTS = [
     for when in ("before", "after")
 ]
 POINTS = (STEP_POINTS[:-1] + ["finishSecret.labels", STEP_POINTS[-1]]
-          + ["database.password.before", "database.commit.unanswered", "database.password.after"])
+          + ["database.password.before", "database.commit.unanswered", "database.password.after", "audit.transaction"])
 ENGINES = ("postgres", "mariadb")
 STRATEGIES = ("single-user", "multi-user")
 ACTIONS = ("kill", "fail")

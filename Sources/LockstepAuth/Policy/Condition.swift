@@ -153,7 +153,7 @@ public struct Condition: Sendable, Hashable {
 
 extension Condition {
     /// Parses a statement's `Condition` block: `{"Operator": {"key": value-or-values}, ...}`.
-    static func parseBlock(_ raw: PolicyJSON, statement: String) throws(PolicyError) -> [Condition] {
+    static func parseBlock(_ raw: JSONValue, statement: String) throws(PolicyError) -> [Condition] {
         guard case .object(let operators) = raw else { throw PolicyError("\(statement).Condition must be an object.") }
         var result: [Condition] = []
         for (name, block) in operators.sorted(by: { $0.key < $1.key }) {
@@ -167,7 +167,7 @@ extension Condition {
         return result
     }
 
-    init(operator name: String, key: String, values raw: PolicyJSON, statement: String) throws(PolicyError) {
+    init(operator name: String, key: String, values raw: JSONValue, statement: String) throws(PolicyError) {
         let location = "\(statement).Condition.\(name)"
         var base = Substring(name)
         var qualifier = Qualifier.none

@@ -1,4 +1,5 @@
 import Foundation
+import LockstepCore
 
 /// An IAM policy document, parsed and checked: identity policies (attached to users, roles and sessions) and
 /// resource policies (attached to a secret).
@@ -64,16 +65,16 @@ public struct PolicyDocument: Sendable, Hashable {
     /// - Throws: ``PolicyError`` naming what is wrong (shown to callers as MalformedPolicyDocumentException).
     public init(parsing text: String, kind: Kind) throws(PolicyError) {
         guard text.utf8.count <= 20_480 else { throw PolicyError("The policy document is longer than 20480 characters.") }
-        let json: PolicyJSON
+        let json: JSONValue
         do {
-            json = try JSONDecoder().decode(PolicyJSON.self, from: Data(text.utf8))
+            json = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
         } catch {
             throw PolicyError("The policy document is not valid JSON.")
         }
         try self.init(json: json, kind: kind)
     }
 
-    init(json: PolicyJSON, kind: Kind) throws(PolicyError) {
+    init(json: JSONValue, kind: Kind) throws(PolicyError) {
         guard case .object(let members) = json else { throw PolicyError("The policy document must be a JSON object.") }
         self.kind = kind
         for key in members.keys where !["Version", "Id", "Statement"].contains(key) {
@@ -84,7 +85,7 @@ public struct PolicyDocument: Sendable, Hashable {
         case .string(let version) where version == "2012-10-17" || version == "2008-10-17": self.version = version
         default: throw PolicyError("Version must be \"2012-10-17\" or \"2008-10-17\".")
         }
-        let rawStatements: [PolicyJSON]
+        let rawStatements: [JSONValue]
         switch members["Statement"] {
         case .array(let list)?: rawStatements = list
         case .object(let one)?: rawStatements = [.object(one)]
@@ -104,7 +105,7 @@ public struct PolicyDocument: Sendable, Hashable {
         self.readsResourceTags = statements.contains { $0.conditions.contains { $0.key.readsResourceTags } }
     }
 
-    private static func statement(_ raw: PolicyJSON, index: Int, kind: Kind) throws(PolicyError) -> Statement {
+    private static func statement(_ raw: JSONValue, index: Int, kind: Kind) throws(PolicyError) -> Statement {
         let name = "Statement[\(index)]"
         guard case .object(let members) = raw else { throw PolicyError("\(name) must be an object.") }
         let known: Set<String> = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]
@@ -147,7 +148,7 @@ public struct PolicyDocument: Sendable, Hashable {
         )
     }
 
-    private static func strings(_ raw: PolicyJSON, name: String) throws(PolicyError) -> [String] {
+    private static func strings(_ raw: JSONValue, name: String) throws(PolicyError) -> [String] {
         switch raw {
         case .string(let value): return [value]
         case .array(let list) where !list.isEmpty:
@@ -162,7 +163,7 @@ public struct PolicyDocument: Sendable, Hashable {
     }
 
     private static func patterns(
-        _ members: [String: PolicyJSON],
+        _ members: [String: JSONValue],
         positive: String,
         negative: String,
         name: String,
@@ -183,11 +184,11 @@ public struct PolicyDocument: Sendable, Hashable {
     }
 
     private static func principals(
-        _ members: [String: PolicyJSON],
+        _ members: [String: JSONValue],
         name: String,
         kind: Kind
     ) throws(PolicyError) -> ([PrincipalMatcher]?, Bool) {
-        let raw: PolicyJSON
+        let raw: JSONValue
         let negated: Bool
         switch (members["Principal"], members["NotPrincipal"]) {
         case (.some, .some): throw PolicyError("\(name) can't have both Principal and NotPrincipal.")

@@ -40,8 +40,11 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     case databaseCommitUnanswered = "database.commit.unanswered"
 
     // The store.
-    /// Inside any write transaction, before COMMIT. Its `nth` counts every write transaction of the process.
+    /// Inside any write transaction but the audit writer's, before COMMIT. Its `nth` counts those transactions.
     case storeTransaction = "store.transaction"
+    /// Inside an audit writer's transaction (a batch of records), before COMMIT. Kept apart from
+    /// `store.transaction` because batching makes their number depend on timing.
+    case auditTransaction = "audit.transaction"
 
     /// The store-write point of `step`'s start record (`after == false`: before the write).
     public static func stepStart(_ step: RotationStep, after: Bool) -> FaultPoint {

@@ -61,26 +61,7 @@ struct JSONWriter {
         }
     }
 
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
-
-    private mutating func string(_ value: String) {
-        self.bytes.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): self.bytes.append(contentsOf: "\\\"".utf8)
-            case UInt8(ascii: "\\"): self.bytes.append(contentsOf: "\\\\".utf8)
-            case 0x0A: self.bytes.append(contentsOf: "\\n".utf8)
-            case 0x0D: self.bytes.append(contentsOf: "\\r".utf8)
-            case 0x09: self.bytes.append(contentsOf: "\\t".utf8)
-            case 0x00..<0x20:
-                self.bytes.append(contentsOf: "\\u00".utf8)
-                self.bytes.append(Self.hexDigit(byte >> 4))
-                self.bytes.append(Self.hexDigit(byte & 0x0F))
-            default: self.bytes.append(byte)
-            }
-        }
-        self.bytes.append(UInt8(ascii: "\""))
-    }
+    private mutating func string(_ value: String) { JSONString.append(value, to: &self.bytes) }
 }
 
 extension GetSecretValueResponse: DirectJSONEncodable {

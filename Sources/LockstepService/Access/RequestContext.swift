@@ -29,7 +29,7 @@ public struct RequestContext: Sendable {
     /// The request's own condition keys (`secretsmanager:VersionStage`, `aws:RequestTag/...`).
     var requestKeys: (any RequestConditionKeys)?
     /// What the service found while serving the request (the secrets touched), for the audit record.
-    let trace = RequestTrace()
+    private(set) var trace = RequestTrace()
 
     /// The local operator: the account root of `account`.
     public init(account: String, region: String) {
@@ -73,6 +73,14 @@ public struct RequestContext: Sendable {
     func acting(as operation: String) -> RequestContext {
         var context = self
         context.operation = operation
+        return context
+    }
+
+    /// The same caller making a call of its own inside this request, traced and audited apart (each secret of a
+    /// BatchGetSecretValue is a GetSecretValue entry in the audit log).
+    func subrequest(_ operation: String) -> RequestContext {
+        var context = self.acting(as: operation)
+        context.trace = RequestTrace()
         return context
     }
 }

@@ -82,14 +82,18 @@ final class SQLiteDatabase: Sendable {
         return try body(connection)
     }
 
-    /// Runs `body` in one write transaction; a throw rolls everything back.
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// Runs `body` in one write transaction; a throw rolls everything back. An armed `faultPoint` fires after
+    /// `body`, before COMMIT.
+    func write<T: Sendable>(
+        faultPoint: FaultPoint = .storeTransaction,
+        _ body: @escaping @Sendable (SQLiteConnection) throws -> T
+    ) async throws -> T {
         try await Self.run(on: self.writer) { connection in
             try connection.query("BEGIN IMMEDIATE")
             do {
                 let result = try body(connection)
-                if FaultInjection.reach(.storeTransaction) {
-                    throw SQLiteError(code: 10, message: "disk I/O error (fault injected at store.transaction)")  // SQLITE_IOERR
+                if FaultInjection.reach(faultPoint) {
+                    throw SQLiteError(code: 10, message: "disk I/O error (fault injected at \(faultPoint.rawValue))")  // SQLITE_IOERR
                 }
                 try connection.query("COMMIT")
                 return result

@@ -1,4 +1,5 @@
 public import Foundation
+public import LockstepCore
 
 /// The embedded default store: one SQLite file (`lockstep.db`) in the data directory.
 ///
@@ -26,8 +27,11 @@ public final class SQLiteSecretStore: SecretStore {
         try await self.database.read { try body(SQLiteTransaction(connection: $0)) }
     }
 
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T {
-        try await self.database.write { try body(SQLiteTransaction(connection: $0)) }
+    public func write<T: Sendable>(
+        faultPoint: FaultPoint,
+        _ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T
+    ) async throws -> T {
+        try await self.database.write(faultPoint: faultPoint) { try body(SQLiteTransaction(connection: $0)) }
     }
 
     /// True when the database answers a query (the health check).
