@@ -18,6 +18,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 export LOCKSTEP_TESTDB_DIR="${LOCKSTEP_TESTDB_DIR:-/tmp/lockstep-testdb}"
 mkdir -p "$LOCKSTEP_TESTDB_DIR"
 chmod 755 "$LOCKSTEP_TESTDB_DIR"
+# shellcheck source=db/certificates.sh
+source "$here/db/certificates.sh"
 # shellcheck source=db/postgres.sh
 source "$here/db/postgres.sh"
 # shellcheck source=db/mariadb.sh

@@ -19,13 +19,22 @@ struct RotationOptions: ParsableArguments {
     @Option(
         help: """
             Seconds a runner's claim on a rotation lasts without renewal (renewed at every step; must exceed the \
-            longest step). A crashed process's rotations wait this long, unless it ran on this machine. Default: 120, or             the longest process rotator timeout plus 60 when that is longer.
+            longest step). A crashed process's rotations wait this long, unless it ran on this machine. Default: 120, or \
+            the longest process rotator timeout plus 60 when that is longer.
             """
     )
     var rotationLease: Double?
 
     @Option(help: "Seconds to connect to a database before the attempt fails.")
     var databaseConnectTimeout: Int = 5
+
+    @Option(
+        help: ArgumentHelp(
+            "PEM file of the certificate authorities that verify database servers for secrets with \"ssl\": true.",
+            discussion: "Default: $LOCKSTEP_DATABASE_CA_FILE, else the system's CA bundle."
+        )
+    )
+    var databaseCaFile: String?
 
     @Option(
         help: ArgumentHelp(
@@ -45,6 +54,15 @@ struct RotationOptions: ParsableArguments {
         return URL(fileURLWithPath: "rotators", isDirectory: true)
     }
 
+    /// `--database-ca-file`, else `$LOCKSTEP_DATABASE_CA_FILE`, else the system's CA bundle.
+    func databaseTrust(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatabaseTrust? {
+        guard let path = self.databaseCaFile ?? environment["LOCKSTEP_DATABASE_CA_FILE"], !path.isEmpty else { return .system }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ValidationError("The database CA file \(path) is not a readable file.")
+        }
+        return DatabaseTrust(caFile: path)
+    }
+
     var policy: RotationRetryPolicy {
         RotationRetryPolicy(baseDelay: self.retryBaseDelay, maximumDelay: 3_600, maximumAttempts: max(1, self.maxAttempts))
     }
@@ -60,11 +78,14 @@ enum InstalledRotators {
     static func registry(
         manager: SecretsManager,
         timeouts: DatabaseTimeouts,
+        trust: DatabaseTrust?,
         catalog: RotatorCatalog,
         endpoint: RotatorEndpoint
     ) -> RotatorRegistry {
         var rotators: [String: any Rotator] = [:]
-        let drivers: [(String, any DatabaseDriver)] = [("postgres", PostgresDriver()), ("mariadb", MariaDBDriver())]
+        let drivers: [(String, any DatabaseDriver)] = [
+            ("postgres", PostgresDriver(trust: trust)), ("mariadb", MariaDBDriver(trust: trust)),
+        ]
         for (engine, driver) in drivers {
             for strategy in [DatabaseRotator.Strategy.singleUser, .alternatingUsers] {
                 rotators["\(engine)-\(strategy.rawValue)"] = DatabaseRotator(
@@ -99,11 +120,24 @@ struct RotationSetup {
         let wakeup = RotationWakeup()
         // The registry's rotators call the service, and the service asks the registry what it can invoke: build
         // the rotators on a hook-less service first, then attach the hooks.
-        let registry = InstalledRotators.registry(manager: base.manager, timeouts: options.timeouts, catalog: catalog, endpoint: self.endpoint)
+        let trust = try options.databaseTrust()
+        let registry = InstalledRotators.registry(
+            manager: base.manager,
+            timeouts: options.timeouts,
+            trust: trust,
+            catalog: catalog,
+            endpoint: self.endpoint
+        )
         let environment = base.with(
             rotation: RotationHooks(canInvoke: registry.canInvoke, rotationQueued: { wakeup.signal() })
         )
-        let rotators = InstalledRotators.registry(manager: environment.manager, timeouts: options.timeouts, catalog: catalog, endpoint: self.endpoint)
+        let rotators = InstalledRotators.registry(
+            manager: environment.manager,
+            timeouts: options.timeouts,
+            trust: trust,
+            catalog: catalog,
+            endpoint: self.endpoint
+        )
         self.environment = environment
         self.wakeup = wakeup
         self.catalog = catalog

@@ -17,7 +17,12 @@ public struct MariaDBDriver: DatabaseDriver {
     public var excludedPasswordCharacters: String { "/@\"'\\" }
     public var maximumUserNameLength: Int { UserNames.maximumLength }
 
-    public init() {
+    /// What verifies a server's certificate when a secret requires TLS.
+    public let trust: DatabaseTrust?
+
+    /// - Parameter trust: the CAs that verify servers for `ssl: true` secrets; the system's bundle by default.
+    public init(trust: DatabaseTrust? = .system) {
+        self.trust = trust
         Self.initializeLibrary()
     }
 
@@ -37,7 +42,8 @@ public struct MariaDBDriver: DatabaseDriver {
 
     /// Connects and authenticates over TCP (a host of "localhost" too), with `timeouts.connect` for the connection
     /// and `timeouts.statement` for each read, write and statement. TLS follows `credentials.tls`: `required` needs
-    /// TLS and a server certificate the system trust store verifies; `preferred` uses TLS when the server offers it.
+    /// TLS and a server certificate that ``trust`` verifies, for the host connected to; `preferred` uses TLS when
+    /// the server offers it, unverified.
     public func connect(
         _ credentials: DatabaseCredentials,
         timeouts: DatabaseTimeouts
@@ -55,7 +61,7 @@ public struct MariaDBDriver: DatabaseDriver {
     {
         Self.initializeLibrary()
         let connection = MariaDBConnection()
-        try await connection.open(credentials, timeouts: timeouts)
+        try await connection.open(credentials, timeouts: timeouts, trust: self.trust)
         return connection
     }
 }

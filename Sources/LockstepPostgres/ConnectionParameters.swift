@@ -23,7 +23,13 @@ struct ConnectionParameters: Sendable, Equatable {
     ///     and bounds a dead peer through TCP keepalives and `tcp_user_timeout`; `statement` becomes the server's
     ///     `statement_timeout` for the session.
     /// - Throws: ``DatabaseError/Kind/validation`` when a value holds a NUL character (C strings would cut it).
-    init(_ credentials: DatabaseCredentials, defaultDatabase: String, timeouts: DatabaseTimeouts) throws(DatabaseError) {
+    ///   - trust: the CAs that verify the server when the credentials require TLS (`sslmode=verify-full`).
+    init(
+        _ credentials: DatabaseCredentials,
+        defaultDatabase: String,
+        timeouts: DatabaseTimeouts,
+        trust: DatabaseTrust? = nil
+    ) throws(DatabaseError) {
         let connectSeconds = max(2, Self.wholeSecondsRoundedUp(timeouts.connect))
         let statementMilliseconds = max(1, Self.milliseconds(timeouts.statement))
         self.pairs = [
@@ -44,6 +50,10 @@ struct ConnectionParameters: Sendable, Equatable {
             // 0 would mean "no limit", hence the floor of 1 ms above.
             Pair(keyword: "options", value: "-c statement_timeout=\(statementMilliseconds)"),
         ]
+        if credentials.tls == .required {
+            guard let trust else { throw DatabaseTrust.missing }
+            self.pairs.append(Pair(keyword: "sslrootcert", value: trust.caFile))
+        }
         self.password = credentials.password
         for pair in self.pairsWithPassword where pair.value.utf8.contains(0) {
             throw DatabaseError(.validation, "the connection's \(pair.keyword) contains a NUL character")
@@ -63,7 +73,7 @@ struct ConnectionParameters: Sendable, Equatable {
     static func sslMode(_ tls: DatabaseTLS) -> String {
         switch tls {
         case .preferred: "prefer"
-        case .required: "require"
+        case .required: "verify-full"
         case .disabled: "disable"
         }
     }

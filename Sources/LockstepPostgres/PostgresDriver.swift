@@ -12,7 +12,13 @@ public import LockstepDatabase
 /// await session.close()
 /// ```
 public struct PostgresDriver: DatabaseDriver {
-    public init() {}
+    /// What verifies a server's certificate when a secret requires TLS.
+    public let trust: DatabaseTrust?
+
+    /// - Parameter trust: the CAs that verify servers for `ssl: true` secrets; the system's bundle by default.
+    public init(trust: DatabaseTrust? = .system) {
+        self.trust = trust
+    }
 
     public var engines: Set<String> { ["postgres", "aurora-postgresql"] }
 
@@ -28,8 +34,9 @@ public struct PostgresDriver: DatabaseDriver {
 
     /// Connects with `PQconnectdbParams` on the new session's own thread.
     ///
-    /// TLS follows `credentials.tls` (`sslmode` prefer, require or disable; `require` encrypts but does not verify
-    /// the server's certificate). `timeouts.connect` bounds connecting (libpq's `connect_timeout`, at least 2 s) and
+    /// TLS follows `credentials.tls`: `required` is `sslmode=verify-full` against ``trust`` (the certificate must
+    /// chain to it and name the host), `preferred` is `prefer` (encrypted when the server offers it, unverified, as
+    /// on AWS), `disabled` is `disable`. `timeouts.connect` bounds connecting (libpq's `connect_timeout`, at least 2 s) and
     /// `timeouts.statement` every statement on the server (`statement_timeout`).
     public func connect(
         _ credentials: DatabaseCredentials,
@@ -37,7 +44,12 @@ public struct PostgresDriver: DatabaseDriver {
     ) async throws(DatabaseError)
         -> any DatabaseSession
     {
-        let parameters = try ConnectionParameters(credentials, defaultDatabase: self.defaultDatabase ?? "postgres", timeouts: timeouts)
+        let parameters = try ConnectionParameters(
+            credentials,
+            defaultDatabase: self.defaultDatabase ?? "postgres",
+            timeouts: timeouts,
+            trust: self.trust
+        )
         let session = PostgresSession()
         try await session.open(parameters)
         return session

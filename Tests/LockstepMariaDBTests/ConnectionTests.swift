@@ -64,19 +64,31 @@ struct ConnectionTests {
         #expect(ContinuousClock.now - start < .seconds(10))
     }
 
-    @Test func requiredTLSRefusesAServerWithoutTLS() async throws {
+    @Test func tlsFollowsTheSecretAndSSLTrueVerifiesTheServer() async throws {
         let server = try TestServer.require()
-        let error = await expectDatabaseError(.network) {
-            _ = try await MariaDBDriver().connect(server.credentials(tls: .required), timeouts: DatabaseTimeouts())
+        let ca = try #require(server.ca, "LOCKSTEP_TEST_MARIADB_CA: scripts/testdb.sh gives the server a certificate")
+        /// Connects and answers whether the session is encrypted.
+        func encrypted(_ tls: DatabaseTLS, host: String? = nil, trust: DatabaseTrust? = nil) async throws(DatabaseError) -> Bool {
+            let connection = try await MariaDBDriver(trust: trust).openConnection(server.credentials(host: host, tls: tls), timeouts: DatabaseTimeouts())
+            defer { Task { await connection.close() } }
+            let cipher = try await connection.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").first?[1]
+            return cipher?.isEmpty == false
         }
-        #expect(error?.message.contains("2026") == true)
-    }
-
-    @Test func disabledTLSConnects() async throws {
-        let server = try TestServer.require()
-        let session = try await MariaDBDriver().connect(server.credentials(tls: .disabled), timeouts: DatabaseTimeouts())
-        try await session.ping()
-        await session.close()
+        // ssl absent: TLS when offered, the certificate unchecked (AWS's "try TLS, fall back").
+        #expect(try await encrypted(.preferred))
+        #expect(try await !encrypted(.disabled))
+        // ssl: true: the certificate must chain to the trusted CA and name the host connected to.
+        #expect(try await encrypted(.required, host: "localhost", trust: DatabaseTrust(caFile: ca)))
+        let wrongHost = await expectDatabaseError(.network) {
+            _ = try await encrypted(.required, host: "127.0.0.1", trust: DatabaseTrust(caFile: ca))
+        }
+        #expect(wrongHost?.message.contains("2026") == true)
+        let untrusted = await expectDatabaseError(.network) {
+            _ = try await encrypted(.required, host: "localhost", trust: .system)
+        }
+        #expect(untrusted?.message.contains("2026") == true)
+        let nothingToVerifyWith = await expectDatabaseError(.validation) { _ = try await encrypted(.required, trust: nil) }
+        #expect(nothingToVerifyWith == DatabaseTrust.missing)
     }
 }
 

@@ -16,13 +16,22 @@ struct TestServer: Sendable {
     var password: String
     /// The general query log (every statement the server received).
     var log: String?
+    /// The throwaway CA that signed the server's certificate (for DNS:localhost only).
+    var ca: String?
 
     static let configured: TestServer? = {
         let environment = ProcessInfo.processInfo.environment
         guard let host = environment["LOCKSTEP_TEST_MARIADB_HOST"], let port = environment["LOCKSTEP_TEST_MARIADB_PORT"].flatMap(Int.init),
             let user = environment["LOCKSTEP_TEST_MARIADB_USER"], let password = environment["LOCKSTEP_TEST_MARIADB_PASSWORD"]
         else { return nil }
-        return TestServer(host: host, port: port, user: user, password: password, log: environment["LOCKSTEP_TEST_MARIADB_LOG"])
+        return TestServer(
+            host: host,
+            port: port,
+            user: user,
+            password: password,
+            log: environment["LOCKSTEP_TEST_MARIADB_LOG"],
+            ca: environment["LOCKSTEP_TEST_MARIADB_CA"]
+        )
     }()
 
     static var shouldRun: Bool {

@@ -63,19 +63,32 @@ struct ConnectionTests {
         #expect(ContinuousClock.now - start < .seconds(15))
     }
 
-    @Test func tlsFollowsTheSecret() async throws {
+    @Test func tlsFollowsTheSecretAndSSLTrueVerifiesTheServer() async throws {
         let server = try TestServer.require()
-        func connect(_ tls: DatabaseTLS) async throws(DatabaseError) {
-            let credentials = DatabaseCredentials(host: server.host, port: server.port, username: server.user, password: server.password, tls: tls)
-            let session = try await PostgresDriver().connect(credentials, timeouts: DatabaseTimeouts())
-            try await session.ping()
-            await session.close()
+        let ca = try #require(server.caPath, "LOCKSTEP_TEST_POSTGRES_CA: scripts/testdb.sh gives the server a certificate")
+        /// Connects and answers whether the session is encrypted.
+        func encrypted(_ tls: DatabaseTLS, host: String = server.host, trust: DatabaseTrust? = nil) async throws(DatabaseError) -> Bool {
+            let credentials = DatabaseCredentials(host: host, port: server.port, username: server.user, password: server.password, tls: tls)
+            let session = try await PostgresDriver(trust: trust).connect(credentials, timeouts: DatabaseTimeouts())
+            defer { Task { await session.close() } }
+            let rows = try await (session as! PostgresSession).query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            return rows.first?.first == "t"
         }
-        // The test server has no certificate: "preferred" falls back to plaintext, "required" refuses.
-        try await connect(.preferred)
-        let error = await #expect(throws: DatabaseError.self) { try await connect(.required) }
-        #expect(error?.kind == .network)
-        #expect(error?.message.contains("SSL") == true)
+        // ssl absent: TLS when offered, the certificate unchecked (AWS's "try TLS, fall back").
+        #expect(try await encrypted(.preferred))
+        #expect(try await !encrypted(.disabled))
+        // ssl: true: the certificate must chain to the trusted CA and name the host connected to.
+        #expect(try await encrypted(.required, host: "localhost", trust: DatabaseTrust(caFile: ca)))
+        let wrongHost = await #expect(throws: DatabaseError.self) {
+            _ = try await encrypted(.required, host: "127.0.0.1", trust: DatabaseTrust(caFile: ca))
+        }
+        #expect(wrongHost?.message.contains("does not match host name") == true)
+        let untrusted = await #expect(throws: DatabaseError.self) {
+            _ = try await encrypted(.required, host: "localhost", trust: .system)
+        }
+        #expect(untrusted?.message.contains("certificate verify failed") == true)
+        let nothingToVerifyWith = await #expect(throws: DatabaseError.self) { _ = try await encrypted(.required, trust: nil) }
+        #expect(nothingToVerifyWith == DatabaseTrust.missing)
     }
 
     @Test func theStatementTimeoutFires() async throws {

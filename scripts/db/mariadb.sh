@@ -83,10 +83,14 @@ start_mariadb() {
     touch "$mariadb_state/general.log" "$mariadb_state/error.log"
     chmod 644 "$mariadb_state/general.log" "$mariadb_state/error.log"
 
+    local tls="$mariadb_state/tls"
+    make_test_certificates "$tls" "$tls/server.key" "$tls/server.crt" || return 1
+
     local run_as=()
     if [ "$(id -u)" -eq 0 ]; then
         id mysql >/dev/null 2>&1 || { echo "mariadb: the mysql OS user is missing" >&2; return 1; }
         chown -R mysql:mysql "$mariadb_state/data" "$mariadb_state/run" "$mariadb_state/general.log" "$mariadb_state/error.log"
+        chown mysql:mysql "$tls/server.key"
         run_as=(--user=mysql)
     fi
 
@@ -107,6 +111,7 @@ start_mariadb() {
         --general-log=1 --general-log-file="$mariadb_state/general.log" --log-error="$mariadb_state/error.log" \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
         --innodb-buffer-pool-size=64M --skip-log-bin --plugin-load-add=auth_ed25519 \
+        --ssl-ca="$tls/ca.crt" --ssl-cert="$tls/server.crt" --ssl-key="$tls/server.key" \
         </dev/null >/dev/null 2>&1 &
 
     local waited=0
@@ -146,6 +151,7 @@ SQL
             echo "export LOCKSTEP_TEST_MARIADB_USER=$mariadb_admin_user"
             echo "export LOCKSTEP_TEST_MARIADB_PASSWORD=$password"
             echo "export LOCKSTEP_TEST_MARIADB_LOG=$(printf '%q' "$mariadb_state/general.log")"
+            echo "export LOCKSTEP_TEST_MARIADB_CA=$(printf '%q' "$tls/ca.crt")"
         } >"$mariadb_state/env"
     )
     echo "mariadb: running on 127.0.0.1:$port (pid $(_mariadb_pid), data in $mariadb_state)" >&2

@@ -4,6 +4,7 @@
 #   data/          the cluster (owned by the server's OS user)
 #   postgres.log   the server's stderr, log_statement=all (owned by the invoking user, mode 600)
 #   env            port, user and password of the test superuser (mode 600)
+#   tls/ca.crt     the throwaway CA that signed the server's certificate (data/server.crt), see certificates.sh
 # Unix sockets go there too; they trust local connections and exist only for this script's own setup. Over TCP
 # every login is SCRAM-SHA-256. As root, initdb and postgres run as the unprivileged user lockstep-db.
 
@@ -93,6 +94,9 @@ start_postgres() {
     fi
     rm -f "$pwfile"
 
+    make_test_certificates "$dir/tls" "$dir/data/server.key" "$dir/data/server.crt" || return 1
+    if ((EUID == 0)); then chown "$pg_os_user:" "$dir/data/server.key" "$dir/data/server.crt"; fi
+
     cat >>"$dir/data/postgresql.conf" <<EOF
 
 # scripts/db/postgres.sh
@@ -109,6 +113,9 @@ synchronous_commit = off
 full_page_writes = off
 shared_buffers = 32MB
 max_connections = 100
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
 EOF
     cat >"$dir/data/pg_hba.conf" <<EOF
 # scripts/db/postgres.sh: socket trust for the script's own setup, SCRAM over TCP from loopback only.
@@ -157,4 +164,5 @@ env_postgres() {
     echo "export LOCKSTEP_TEST_POSTGRES_USER=$(sed -n 's/^user=//p' "$dir/env")"
     echo "export LOCKSTEP_TEST_POSTGRES_PASSWORD=$(sed -n 's/^password=//p' "$dir/env")"
     echo "export LOCKSTEP_TEST_POSTGRES_LOG=$dir/postgres.log"
+    echo "export LOCKSTEP_TEST_POSTGRES_CA=$dir/tls/ca.crt"
 }

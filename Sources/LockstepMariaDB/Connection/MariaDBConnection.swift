@@ -20,7 +20,7 @@ actor MariaDBConnection: DatabaseSession {
     }
 
     /// Connects and authenticates; see ``MariaDBDriver/connect(_:timeouts:)``.
-    func open(_ credentials: DatabaseCredentials, timeouts: DatabaseTimeouts) throws(DatabaseError) {
+    func open(_ credentials: DatabaseCredentials, timeouts: DatabaseTimeouts, trust: DatabaseTrust?) throws(DatabaseError) {
         guard (1...65535).contains(credentials.port) else {
             throw DatabaseError(.validation, "port \(credentials.port) is out of range")
         }
@@ -30,7 +30,7 @@ actor MariaDBConnection: DatabaseSession {
         handle.setOption(MYSQL_OPT_READ_TIMEOUT, Self.seconds(timeouts.statement))
         handle.setOption(MYSQL_OPT_WRITE_TIMEOUT, Self.seconds(timeouts.statement))
         handle.setOption(MYSQL_SET_CHARSET_NAME, "utf8mb4")
-        Self.configureTLS(handle, credentials.tls)
+        try Self.configureTLS(handle, credentials.tls, trust: trust)
         try handle.connect(credentials)
         self.handle = handle
         self.isMariaDB = handle.isMariaDB
@@ -68,8 +68,9 @@ actor MariaDBConnection: DatabaseSession {
     }
 
     /// TLS from the secret's `ssl` key. Connector/C 3.3 encrypts only when asked; without certificate verification
-    /// it falls back to plaintext when the server has no TLS, and with verification it refuses such a server.
-    private static func configureTLS(_ handle: MySQLHandle, _ tls: DatabaseTLS) {
+    /// it falls back to plaintext when the server has no TLS, and with verification it refuses such a server, a
+    /// certificate that doesn't chain to `trust`, and one that doesn't name the host.
+    private static func configureTLS(_ handle: MySQLHandle, _ tls: DatabaseTLS, trust: DatabaseTrust?) throws(DatabaseError) {
         let yes: my_bool = 1
         let no: my_bool = 0
         switch tls {
@@ -80,23 +81,11 @@ actor MariaDBConnection: DatabaseSession {
             handle.setOption(MYSQL_OPT_SSL_ENFORCE, yes)
             handle.setOption(MYSQL_OPT_SSL_VERIFY_SERVER_CERT, no)
         case .required:
+            guard let trust else { throw DatabaseTrust.missing }
             handle.setOption(MYSQL_OPT_SSL_ENFORCE, yes)
             handle.setOption(MYSQL_OPT_SSL_VERIFY_SERVER_CERT, yes)
-            // Connector/C 3.3 checks the chain only when a CA is configured: use the system's trust store.
-            if let bundle = Self.systemCABundle {
-                handle.setOption(MYSQL_OPT_SSL_CA, bundle)
-            } else {
-                handle.setOption(MYSQL_OPT_SSL_CAPATH, "/etc/ssl/certs")
-            }
+            handle.setOption(MYSQL_OPT_SSL_CA, trust.caFile)
         }
-    }
-
-    private static var systemCABundle: String? {
-        [
-            "/etc/ssl/certs/ca-certificates.crt",  // Debian, Ubuntu, Alpine
-            "/etc/pki/tls/certs/ca-bundle.crt",  // Fedora, RHEL
-            "/etc/ssl/cert.pem",  // macOS, BSD
-        ].first { FileManager.default.isReadableFile(atPath: $0) }
     }
 
     /// Whole seconds for libmariadb's options: at least 1, rounded up.

@@ -14,6 +14,8 @@ struct TestServer: Sendable {
     var password: Sensitive<String>
     /// The server log (log_statement=all): tests check no plaintext password reached it.
     var logPath: String
+    /// The throwaway CA that signed the server's certificate (for DNS:localhost only).
+    var caPath: String?
 
     static let current: TestServer? = {
         let environment = ProcessInfo.processInfo.environment
@@ -21,7 +23,7 @@ struct TestServer: Sendable {
         guard let host = value("HOST"), let port = value("PORT").flatMap({ Int($0) }), let user = value("USER"),
             let password = value("PASSWORD"), let log = value("LOG")
         else { return nil }
-        return TestServer(host: host, port: port, user: user, password: Sensitive(password), logPath: log)
+        return TestServer(host: host, port: port, user: user, password: Sensitive(password), logPath: log, caPath: value("CA"))
     }()
 
     static let isRequired = ProcessInfo.processInfo.environment["LOCKSTEP_REQUIRE_DATABASES"] == "1"
