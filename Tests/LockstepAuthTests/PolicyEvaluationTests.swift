@@ -587,6 +587,91 @@ let conditionCases: [EvaluationCase] = [
     ),
 ]
 
+/// Policy variables (grammar 2012-10-17): filled in from the request's own keys.
+let variableCases: [EvaluationCase] = [
+    .init(
+        name: "${aws:username} in Resource: a user's own prefix",
+        identity: [allow(resource: "arn:aws:secretsmanager:*:*:secret:${aws:username}/*")],
+        facts: ["aws:username": ["prod"]],
+        expected: .allow
+    ),
+    .init(
+        name: "${aws:username} in Resource: another user's prefix",
+        identity: [allow(resource: "arn:aws:secretsmanager:*:*:secret:${aws:username}/*")],
+        facts: ["aws:username": ["dev"]],
+        expected: noIdentityPolicy
+    ),
+    .init(
+        name: "${aws:username} for a caller without a user name (a role session) matches nothing",
+        identity: [allow(resource: "arn:aws:secretsmanager:*:*:secret:${aws:username}/*")],
+        principal: Principals.rotator,
+        expected: noIdentityPolicy
+    ),
+    .init(
+        name: "a default fills in a missing key",
+        identity: [allow(resource: "arn:aws:secretsmanager:*:*:secret:${aws:username, 'prod'}/*")],
+        principal: Principals.rotator,
+        expected: .allow
+    ),
+    .init(
+        name: "a filled-in value is literal: a * in it is no wildcard",
+        identity: [allow(resource: "arn:aws:secretsmanager:*:*:secret:${aws:username}")],
+        facts: ["aws:username": ["*"]],
+        expected: noIdentityPolicy
+    ),
+    .init(
+        name: "grammar 2008-10-17 has no variables: the text is literal",
+        identity: [
+            #"{"Version": "2008-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:secretsmanager:*:*:secret:${aws:username}/*"}}"#
+        ],
+        facts: ["aws:username": ["prod"]],
+        expected: noIdentityPolicy
+    ),
+    .init(
+        name: "ABAC: the secret's owner tag equals the caller's user name",
+        identity: [allow(condition: #"{"StringEquals": {"secretsmanager:ResourceTag/owner": "${aws:username}"}}"#)],
+        facts: ["aws:username": ["alice"], "secretsmanager:ResourceTag/owner": ["alice"]],
+        expected: .allow
+    ),
+    .init(
+        name: "ABAC: another user's secret",
+        identity: [allow(condition: #"{"StringEquals": {"secretsmanager:ResourceTag/owner": "${aws:username}"}}"#)],
+        facts: ["aws:username": ["alice"], "secretsmanager:ResourceTag/owner": ["bob"]],
+        expected: noIdentityPolicy
+    ),
+    .init(
+        name: "ABAC without a user name: the variable matches nothing, StringNotEquals holds",
+        identity: [allow(), deny(condition: #"{"StringNotEquals": {"secretsmanager:ResourceTag/owner": "${aws:username}"}}"#)],
+        principal: Principals.rotator,
+        facts: ["secretsmanager:ResourceTag/owner": ["alice"]],
+        expected: .explicitDeny(place: "an identity-based policy")
+    ),
+    .init(
+        name: "${*} is a literal star in StringLike",
+        identity: [allow(condition: #"{"StringLike": {"secretsmanager:Name": "a${*}b"}}"#)],
+        facts: ["secretsmanager:Name": ["a*b"]],
+        expected: .allow
+    ),
+    .init(
+        name: "${*} is not a wildcard",
+        identity: [allow(condition: #"{"StringLike": {"secretsmanager:Name": "a${*}b"}}"#)],
+        facts: ["secretsmanager:Name": ["axxb"]],
+        expected: noIdentityPolicy
+    ),
+    .init(
+        name: "a variable's colon doesn't split an ARN pattern",
+        identity: [allow(condition: #"{"ArnLike": {"secretsmanager:SecretId": "arn:aws:secretsmanager:*:${aws:PrincipalAccount}:secret:*"}}"#)],
+        facts: ["aws:PrincipalAccount": ["111111111111"], "secretsmanager:SecretId": [Principals.secretA]],
+        expected: .allow
+    ),
+    .init(
+        name: "an ARN pattern with the caller's account refuses another account's secret",
+        identity: [allow(condition: #"{"ArnLike": {"secretsmanager:SecretId": "arn:aws:secretsmanager:*:${aws:PrincipalAccount}:secret:*"}}"#)],
+        facts: ["aws:PrincipalAccount": ["222222222222"], "secretsmanager:SecretId": [Principals.secretA]],
+        expected: noIdentityPolicy
+    ),
+]
+
 @Suite struct PolicyEvaluationTests {
     static func decide(_ row: EvaluationCase) throws -> AuthorizationDecision {
         let identity = IdentityPermissions(
@@ -611,6 +696,11 @@ let conditionCases: [EvaluationCase] = [
 
     @Test(arguments: conditionCases)
     func conditions(_ row: EvaluationCase) throws {
+        #expect(try Self.decide(row) == row.expected)
+    }
+
+    @Test(arguments: variableCases)
+    func variables(_ row: EvaluationCase) throws {
         #expect(try Self.decide(row) == row.expected)
     }
 

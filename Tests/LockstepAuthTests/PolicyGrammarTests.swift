@@ -57,6 +57,18 @@ import Testing
             #"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"ArnLike": {"aws:PrincipalArn": "user/x"}}}]}"#,
             "is not an ARN"
         ),
+        (
+            #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:secretsmanager:*:*:secret:${aws:username/*"}]}"#,
+            "without its closing brace"
+        ),
+        (
+            #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:secretsmanager:*:*:secret:${username}/*"}]}"#,
+            "invalid policy variable ${username}"
+        ),
+        (
+            #"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:x": "${aws:username, none}"}}}]}"#,
+            "isn't in single quotes"
+        ),
     ])
     func malformedIdentityPolicies(document: String, problem: String) {
         #expect {
@@ -120,6 +132,8 @@ import Testing
         (resourceAllow(#""*""#, condition: #"{"StringEquals": {"aws:ResourceTag/x": "y"}}"#), true),
         (resourceAllow(#"{"AWS": "111111111111"}"#), false),
         (resourceDeny(#""*""#), false),
+        // A value every caller fills in with its own account narrows nothing.
+        (resourceAllow(#""*""#, condition: #"{"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalAccount}"}}"#), true),
     ])
     func publicPolicies(document: String, isPublic: Bool) throws {
         #expect(try PolicyDocument(parsing: document, kind: .resource).grantsPublicAccess == isPublic)

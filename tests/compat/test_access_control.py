@@ -236,6 +236,27 @@ def test_conditions_over_http(server, admin):
     erin.sm.delete_secret(SecretId=f"{prefix}/new", ForceDeleteWithoutRecovery=True)
 
 
+def test_policy_variables_give_each_user_their_own_secrets(server, admin):
+    """One policy for every developer: their own prefix by ${aws:username}, and secrets tagged with their name."""
+    first, second = unique("dev"), unique("dev")
+    for name in (first, second):
+        admin.create_secret(Name=f"{name}/scratch", SecretString=f"{name}-value")
+    shared = unique("shared-owned/")
+    admin.create_secret(Name=shared, SecretString="owned-value", Tags=[{"Key": "owner", "Value": first}])
+    document = policy(
+        allow("secretsmanager:*", "arn:aws:secretsmanager:*:*:secret:${aws:username}/*"),
+        allow("secretsmanager:GetSecretValue", Condition={"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}}))
+    one, two = User(server, first, policies=[document]), User(server, second, policies=[document])
+    assert one.sm.get_secret_value(SecretId=f"{first}/scratch")["SecretString"] == f"{first}-value"
+    one.sm.put_secret_value(SecretId=f"{first}/scratch", SecretString="changed")
+    denied(one.sm.get_secret_value, SecretId=f"{second}/scratch")
+    denied(one.sm.put_secret_value, SecretId=f"{second}/scratch", SecretString="not yours")
+    assert admin.get_secret_value(SecretId=f"{second}/scratch")["SecretString"] == f"{second}-value"
+    assert one.sm.get_secret_value(SecretId=shared)["SecretString"] == "owned-value"
+    denied(two.sm.get_secret_value, SecretId=shared)
+    assert two.sm.get_secret_value(SecretId=f"{second}/scratch")["SecretString"] == f"{second}-value"
+
+
 def test_a_resource_policy_deny_on_the_network_binds_the_administrator(server, admin):
     name = unique("fenced/")
     admin.create_secret(Name=name, SecretString="before")

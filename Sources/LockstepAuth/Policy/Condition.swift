@@ -62,14 +62,15 @@ public struct Condition: Sendable, Hashable {
 
     /// The operator family with its compiled policy values.
     enum Test: Sendable, Hashable {
-        case string([String])
-        case stringIgnoreCase([String])
-        case stringLike([WildcardPattern])
+        case string([PolicyText])
+        /// Fixed values are kept lower-cased.
+        case stringIgnoreCase([PolicyText])
+        case stringLike([PolicyPattern])
         case numeric(Comparison, [Double])
         case date(Comparison, [Date])
         case bool([String])
         case ip([IPAddressRange])
-        case arn([[WildcardPattern]])
+        case arn([[PolicyPattern]])
         case null([Bool])
     }
 
@@ -97,21 +98,22 @@ public struct Condition: Sendable, Hashable {
             }
         }
         switch self.qualifier {
-        case .forAllValues: return values.allSatisfy { self.single($0) }
-        case .forAnyValue: return values.contains { self.single($0) }
-        case .none: return self.negated ? values.allSatisfy { self.single($0) } : values.contains { self.single($0) }
+        case .forAllValues: return values.allSatisfy { self.single($0, context) }
+        case .forAnyValue: return values.contains { self.single($0, context) }
+        case .none: return self.negated ? values.allSatisfy { self.single($0, context) } : values.contains { self.single($0, context) }
         }
     }
 
     /// One request value against the policy values: any match (then negated for the `Not` operators).
-    private func single(_ value: String) -> Bool {
+    /// Policy values with a variable the request can't fill in match nothing.
+    private func single(_ value: String, _ context: some ConditionContext) -> Bool {
         let hit: Bool
         switch self.test {
-        case .string(let expected): hit = expected.contains(value)
+        case .string(let expected): hit = expected.contains { $0.value(in: context) == value }
         case .stringIgnoreCase(let expected):
             let lowered = value.lowercased()
-            hit = expected.contains(lowered)
-        case .stringLike(let patterns): hit = patterns.contains { $0.matches(value) }
+            hit = expected.contains { $0.value(in: context)?.lowercased() == lowered }
+        case .stringLike(let patterns): hit = patterns.contains { $0.matches(value, context: context) }
         case .numeric(let comparison, let expected):
             guard let number = Double(value) else { return false }
             hit = expected.contains { comparison.holds(number, $0) }
@@ -125,7 +127,7 @@ public struct Condition: Sendable, Hashable {
         case .arn(let patterns):
             let parts = Self.arnParts(value)
             hit = patterns.contains { pattern in
-                pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.matches($1) }
+                pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.matches($1, context: context) }
             }
         case .null: hit = false
         }
@@ -134,6 +136,25 @@ public struct Condition: Sendable, Hashable {
 
     static func arnParts(_ arn: String) -> [String] {
         arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// An ARN pattern's six fields; with `skippingVariables`, colons inside `${...}` don't separate fields.
+    static func arnParts(_ arn: String, skippingVariables: Bool) -> [String] {
+        guard skippingVariables, arn.contains("${") else { return Self.arnParts(arn) }
+        var parts: [String] = []
+        var current = ""
+        var inVariable = false
+        for character in arn {
+            if character == ":", !inVariable, parts.count < 5 {
+                parts.append(current)
+                current = ""
+                continue
+            }
+            current.append(character)
+            if current.hasSuffix("${") { inVariable = true } else if character == "}" { inVariable = false }
+        }
+        parts.append(current)
+        return parts
     }
 
     /// ISO 8601 (with or without fractional seconds) or epoch seconds, as IAM accepts.
@@ -153,7 +174,7 @@ public struct Condition: Sendable, Hashable {
 
 extension Condition {
     /// Parses a statement's `Condition` block: `{"Operator": {"key": value-or-values}, ...}`.
-    static func parseBlock(_ raw: JSONValue, statement: String) throws(PolicyError) -> [Condition] {
+    static func parseBlock(_ raw: JSONValue, statement: String, variables: Bool) throws(PolicyError) -> [Condition] {
         guard case .object(let operators) = raw else { throw PolicyError("\(statement).Condition must be an object.") }
         var result: [Condition] = []
         for (name, block) in operators.sorted(by: { $0.key < $1.key }) {
@@ -161,13 +182,13 @@ extension Condition {
                 throw PolicyError("\(statement).Condition.\(name) must be an object of condition keys.")
             }
             for (key, values) in keys.sorted(by: { $0.key < $1.key }) {
-                result.append(try Condition(operator: name, key: key, values: values, statement: statement))
+                result.append(try Condition(operator: name, key: key, values: values, statement: statement, variables: variables))
             }
         }
         return result
     }
 
-    init(operator name: String, key: String, values raw: JSONValue, statement: String) throws(PolicyError) {
+    init(operator name: String, key: String, values raw: JSONValue, statement: String, variables: Bool) throws(PolicyError) {
         let location = "\(statement).Condition.\(name)"
         var base = Substring(name)
         var qualifier = Qualifier.none
@@ -217,15 +238,28 @@ extension Condition {
             ("LessThanEquals", .lessThanEquals, false), ("GreaterThan", .greaterThan, false),
             ("GreaterThanEquals", .greaterThanEquals, false),
         ]
+        func strings(lowercased: Bool = false) throws(PolicyError) -> [PolicyText] {
+            var result: [PolicyText] = []
+            for text in texts {
+                let value = try PolicyText(text, variables: variables, location: "\(location).\(key)")
+                result.append(lowercased && !value.isTemplate ? .fixed(text.lowercased()) : value)
+            }
+            return result
+        }
+        func patterns(_ texts: [String]) throws(PolicyError) -> [PolicyPattern] {
+            var result: [PolicyPattern] = []
+            for text in texts { result.append(try PolicyPattern(text, variables: variables, location: "\(location).\(key)")) }
+            return result
+        }
         var negated = false
         let test: Test
         switch base {
-        case "StringEquals": test = .string(texts)
-        case "StringNotEquals": (test, negated) = (.string(texts), true)
-        case "StringEqualsIgnoreCase": test = .stringIgnoreCase(texts.map { $0.lowercased() })
-        case "StringNotEqualsIgnoreCase": (test, negated) = (.stringIgnoreCase(texts.map { $0.lowercased() }), true)
-        case "StringLike": test = .stringLike(texts.map { WildcardPattern($0) })
-        case "StringNotLike": (test, negated) = (.stringLike(texts.map { WildcardPattern($0) }), true)
+        case "StringEquals": test = .string(try strings())
+        case "StringNotEquals": (test, negated) = (.string(try strings()), true)
+        case "StringEqualsIgnoreCase": test = .stringIgnoreCase(try strings(lowercased: true))
+        case "StringNotEqualsIgnoreCase": (test, negated) = (.stringIgnoreCase(try strings(lowercased: true)), true)
+        case "StringLike": test = .stringLike(try patterns(texts))
+        case "StringNotLike": (test, negated) = (.stringLike(try patterns(texts)), true)
         case "Bool":
             guard texts.allSatisfy({ ["true", "false"].contains($0.lowercased()) }) else {
                 throw PolicyError("\(location).\(key) must be true or false.")
@@ -241,13 +275,16 @@ extension Condition {
             }
             (test, negated) = (.ip(ranges), base == "NotIpAddress")
         case "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike":
-            for text in texts where Condition.arnParts(text).count != 6 && text != "*" {
-                throw PolicyError("\(location).\(key): \(text) is not an ARN (arn:partition:service:region:account:resource).")
+            var arns: [[PolicyPattern]] = []
+            for text in texts {
+                // A variable's own colon (${aws:PrincipalAccount}) doesn't separate ARN fields.
+                let parts = text == "*" ? Array(repeating: "*", count: 6) : Condition.arnParts(text, skippingVariables: variables)
+                guard parts.count == 6 else {
+                    throw PolicyError("\(location).\(key): \(text) is not an ARN (arn:partition:service:region:account:resource).")
+                }
+                arns.append(try patterns(parts))
             }
-            let patterns = texts.map { text in
-                text == "*" ? Array(repeating: WildcardPattern("*"), count: 6) : Condition.arnParts(text).map { WildcardPattern($0) }
-            }
-            (test, negated) = (.arn(patterns), base.contains("Not"))
+            (test, negated) = (.arn(arns), base.contains("Not"))
         case "Null":
             guard qualifier == .none, !ifExists, texts.allSatisfy({ ["true", "false"].contains($0.lowercased()) }) else {
                 throw PolicyError("\(location).\(key) must be true or false, without qualifiers.")

@@ -16,9 +16,11 @@ extension PolicyDocument {
             guard open else { return false }
             let narrowed = statement.conditions.contains { condition in
                 guard Self.narrowingKeys.contains(condition.key.canonical), !condition.negated, !condition.ifExists else { return false }
+                // A value the caller fills in (aws:PrincipalAccount = ${aws:PrincipalAccount}) narrows nothing.
                 switch condition.test {
-                case .stringLike(let patterns): return !patterns.contains { $0.matchesEverything }
-                case .arn(let patterns): return !patterns.contains { $0.allSatisfy(\.matchesEverything) }
+                case .string(let values), .stringIgnoreCase(let values): return !values.contains(where: \.isTemplate)
+                case .stringLike(let patterns): return !patterns.contains { $0.matchesEverything || $0.isTemplate }
+                case .arn(let patterns): return !patterns.contains { $0.allSatisfy(\.matchesEverything) || $0.contains(where: \.isTemplate) }
                 case .ip(let ranges): return !ranges.contains { $0.prefixLength <= 96 }
                 case .null, .bool: return false
                 default: return true

@@ -34,11 +34,11 @@ public struct PolicyDocument: Sendable, Hashable {
 
     /// A list of patterns, or its complement (`NotAction`, `NotResource`).
     public struct PatternSet: Sendable, Hashable {
-        public var patterns: [WildcardPattern]
+        public var patterns: [PolicyPattern]
         public var negated: Bool
 
-        func matches(_ value: String, lowercased: Bool = false) -> Bool {
-            self.patterns.contains { $0.matches(value, lowercased: lowercased) } != self.negated
+        func matches(_ value: String, lowercased: Bool = false, context: some ConditionContext) -> Bool {
+            self.patterns.contains { $0.matches(value, lowercased: lowercased, context: context) } != self.negated
         }
     }
 
@@ -95,7 +95,8 @@ public struct PolicyDocument: Sendable, Hashable {
         var statements: [Statement] = []
         var sids = Set<String>()
         for (index, raw) in rawStatements.enumerated() {
-            let statement = try Self.statement(raw, index: index, kind: kind)
+            // Policy variables (${aws:username}) exist in grammar 2012-10-17 only; before it they are plain text.
+            let statement = try Self.statement(raw, index: index, kind: kind, variables: self.version == "2012-10-17")
             if let sid = statement.sid {
                 guard sids.insert(sid).inserted else { throw PolicyError("Statement ids (Sid) must be unique: \(sid) is repeated.") }
             }
@@ -105,7 +106,7 @@ public struct PolicyDocument: Sendable, Hashable {
         self.readsResourceTags = statements.contains { $0.conditions.contains { $0.key.readsResourceTags } }
     }
 
-    private static func statement(_ raw: JSONValue, index: Int, kind: Kind) throws(PolicyError) -> Statement {
+    private static func statement(_ raw: JSONValue, index: Int, kind: Kind, variables: Bool) throws(PolicyError) -> Statement {
         let name = "Statement[\(index)]"
         guard case .object(let members) = raw else { throw PolicyError("\(name) must be an object.") }
         let known: Set<String> = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]
@@ -124,18 +125,30 @@ public struct PolicyDocument: Sendable, Hashable {
         default: throw PolicyError("\(name).Effect must be Allow or Deny.")
         }
         let (principals, principalsNegated) = try Self.principals(members, name: name, kind: kind)
-        let actions = try Self.patterns(members, positive: "Action", negative: "NotAction", name: name, caseInsensitive: true) { action in
+        let actions = try Self.patterns(
+            members,
+            positive: "Action",
+            negative: "NotAction",
+            name: name,
+            caseInsensitive: true,
+            variables: false
+        ) { action in
             action == "*" || (action.split(separator: ":", maxSplits: 1).count == 2 && !action.hasPrefix(":"))
         }
         let resources =
             kind == .trust && members["Resource"] == nil && members["NotResource"] == nil
-            ? PatternSet(patterns: [WildcardPattern("*")], negated: false)
-            : try Self.patterns(members, positive: "Resource", negative: "NotResource", name: name, caseInsensitive: false) {
-                $0 == "*" || $0.hasPrefix("arn:")
-            }
+            ? PatternSet(patterns: [.fixed(WildcardPattern("*"))], negated: false)
+            : try Self.patterns(
+                members,
+                positive: "Resource",
+                negative: "NotResource",
+                name: name,
+                caseInsensitive: false,
+                variables: variables
+            ) { $0 == "*" || $0.hasPrefix("arn:") }
         var conditions: [Condition] = []
         if let raw = members["Condition"] {
-            conditions = try Condition.parseBlock(raw, statement: name)
+            conditions = try Condition.parseBlock(raw, statement: name, variables: variables)
         }
         return Statement(
             sid: sid,
@@ -168,6 +181,7 @@ public struct PolicyDocument: Sendable, Hashable {
         negative: String,
         name: String,
         caseInsensitive: Bool,
+        variables: Bool,
         isValid: (String) -> Bool
     ) throws(PolicyError) -> PatternSet {
         switch (members[positive], members[negative]) {
@@ -179,7 +193,11 @@ public struct PolicyDocument: Sendable, Hashable {
             for value in values where !isValid(value) {
                 throw PolicyError("\(name).\(element) has an invalid value \(value).")
             }
-            return PatternSet(patterns: values.map { WildcardPattern($0, caseInsensitive: caseInsensitive) }, negated: element == negative)
+            var patterns: [PolicyPattern] = []
+            for value in values {
+                patterns.append(try PolicyPattern(value, caseInsensitive: caseInsensitive, variables: variables, location: "\(name).\(element)"))
+            }
+            return PatternSet(patterns: patterns, negated: element == negative)
         }
     }
 

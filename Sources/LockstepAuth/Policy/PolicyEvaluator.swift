@@ -167,7 +167,9 @@ public enum PolicyEvaluator {
             let named = principals.contains { Self.matches($0, request.principal) }
             guard named != statement.principalsNegated else { return false }
         }
-        guard statement.actions.matches(action, lowercased: true), statement.resources.matches(request.resource) else { return false }
+        guard statement.actions.matches(action, lowercased: true, context: context),
+            statement.resources.matches(request.resource, context: context)
+        else { return false }
         return statement.conditions.allSatisfy { $0.holds(in: context) }
     }
 
