@@ -77,9 +77,22 @@ struct BenchmarkFailure: Error, CustomStringConvertible { var description: Strin
 
 // MARK: The database floors, with the C clients directly
 
+/// How the connections travel: TLS when the server offers it, unverified (a secret without `ssl`), or plaintext
+/// (`"ssl": false`). The floor uses the same transport as the rotation it is compared with.
+enum Transport: String, CaseIterable {
+    case tls = "TLS"
+    case plaintext
+
+    /// The secret's `ssl` key for this transport (nil: absent).
+    var sslKey: JSONValue? { self == .tls ? nil : .bool(false) }
+}
+
 enum PostgresFloor {
-    static func connect(_ server: Server, user: String, password: String) throws -> OpaquePointer {
-        let pairs = [("host", server.host), ("port", String(server.port)), ("user", user), ("password", password), ("dbname", "postgres")]
+    static func connect(_ server: Server, user: String, password: String, transport: Transport = .tls) throws -> OpaquePointer {
+        let pairs = [
+            ("host", server.host), ("port", String(server.port)), ("user", user), ("password", password), ("dbname", "postgres"),
+            ("sslmode", transport == .tls ? "prefer" : "disable"),
+        ]
         let keys = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
         defer { (keys + values).forEach { free($0) } }
@@ -104,21 +117,30 @@ enum PostgresFloor {
     }
 
     /// connect(old) + ALTER ROLE + connect(new); returns the new password.
-    static func once(_ server: Server, user: String, password: String) throws -> String {
+    static func once(_ server: Server, user: String, password: String, transport: Transport) throws -> String {
         let new = randomPassword()
-        let old = try connect(server, user: user, password: password)
+        let old = try connect(server, user: user, password: password, transport: transport)
         try execute(old, "ALTER ROLE \(user) PASSWORD '\(new)'")
         PQfinish(old)
-        PQfinish(try connect(server, user: user, password: new))
+        PQfinish(try connect(server, user: user, password: new, transport: transport))
         return new
     }
 }
 
 enum MariaDBFloor {
-    static func connect(_ server: Server, user: String, password: String) throws -> UnsafeMutablePointer<MYSQL> {
+    static func connect(_ server: Server, user: String, password: String, transport: Transport = .plaintext) throws
+        -> UnsafeMutablePointer<MYSQL>
+    {
         guard let handle = mysql_init(nil) else { throw BenchmarkFailure(description: "mysql_init failed") }
         var tcp = UInt32(MYSQL_PROTOCOL_TCP.rawValue)
         _ = withUnsafePointer(to: &tcp) { mysql_options(handle, MYSQL_OPT_PROTOCOL, $0) }
+        if transport == .tls {
+            // As the driver asks for a secret without `ssl`: TLS, the certificate unchecked.
+            var enforce: my_bool = 1
+            var verify: my_bool = 0
+            _ = withUnsafePointer(to: &enforce) { mysql_options(handle, MYSQL_OPT_SSL_ENFORCE, $0) }
+            _ = withUnsafePointer(to: &verify) { mysql_options(handle, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, $0) }
+        }
         guard mysql_real_connect(handle, server.host, user, password, nil, UInt32(server.port), nil, 0) != nil else {
             let message = String(cString: mysql_error(handle))
             mysql_close(handle)
@@ -132,12 +154,12 @@ enum MariaDBFloor {
     }
 
     /// connect(old) + SET PASSWORD + connect(new); returns the new password.
-    static func once(_ server: Server, user: String, password: String) throws -> String {
+    static func once(_ server: Server, user: String, password: String, transport: Transport) throws -> String {
         let new = randomPassword()
-        let old = try connect(server, user: user, password: password)
+        let old = try connect(server, user: user, password: password, transport: transport)
         try execute(old, "SET PASSWORD = PASSWORD('\(new)')")
         mysql_close(old)
-        mysql_close(try connect(server, user: user, password: new))
+        mysql_close(try connect(server, user: user, password: new, transport: transport))
         return new
     }
 }
@@ -156,15 +178,16 @@ func openEnvironment() throws -> (LockstepEnvironment, URL) {
 }
 
 /// Median milliseconds of a full single-user rotation (RotateSecret → AWSCURRENT moved), and the floor's median.
-func rotationFigures(engine name: String, driver: any DatabaseDriver, server: Server, rotations: Int, admin: (String) throws -> Void,
-                     floor: (Server, String, String) throws -> String) async throws -> (rotation: [Double], floor: [Double]) {
+func rotationFigures(engine name: String, driver: any DatabaseDriver, server: Server, rotations: Int, transport: Transport,
+                     admin: (String) throws -> Void,
+                     floor: (Server, String, String, Transport) throws -> String) async throws -> (rotation: [Double], floor: [Double]) {
     let user = "bench_\(name)_\(UInt32.random(in: 0...UInt32.max))"
     var password = randomPassword()
     try admin(user + "\t" + password)
     // The floor, warmed up once, then measured.
-    password = try floor(server, user, password)
+    password = try floor(server, user, password, transport)
     var floors: [Double] = []
-    for _ in 0..<rotations { floors.append(try milliseconds { password = try floor(server, user, password) }) }
+    for _ in 0..<rotations { floors.append(try milliseconds { password = try floor(server, user, password, transport) }) }
 
     let (base, directory) = try openEnvironment()
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -178,7 +201,7 @@ func rotationFigures(engine name: String, driver: any DatabaseDriver, server: Se
         "password": .string(password),
     ]
     if name == "postgres" { secret["dbname"] = .string("postgres") }
-    if let ssl = ProcessInfo.processInfo.environment["BENCH_SSL"] { secret["ssl"] = .bool(ssl == "true") }
+    secret["ssl"] = transport.sslKey
     let json = String(decoding: try JSONEncoder().encode(JSONValue.object(secret)), as: UTF8.self)
     _ = try await manager.createSecret(
         CreateSecretRequest(Name: user, ClientRequestToken: UUID().uuidString, SecretString: Sensitive(json)),
@@ -308,33 +331,44 @@ print("Rotation against the local databases (\(options.rotations) rotations each
 let engineOnly = try await engineOnlyFigures(rotations: options.rotations)
 print(String(format: "  engine and store alone (no database: RotateSecret, 4 steps, every commit durable) median %6.2f ms  p90 %6.2f ms",
              median(engineOnly), percentile(engineOnly, 0.9)))
+// Each engine twice: over TLS as a secret without `ssl` connects to a server that offers it (the test servers do),
+// and in plaintext ("ssl": false), the setting of the targets.
 if let server = Server.from("POSTGRES") {
-    let figures = try await rotationFigures(
-        engine: "postgres", driver: PostgresDriver(), server: server, rotations: options.rotations,
-        admin: { pair in
-            let parts = pair.split(separator: "\t").map(String.init)
-            let connection = try PostgresFloor.connect(server, user: server.user, password: server.password)
-            defer { PQfinish(connection) }
-            try PostgresFloor.execute(connection, "CREATE ROLE \(parts[0]) LOGIN PASSWORD '\(parts[1])'")
-        },
-        floor: PostgresFloor.once
-    )
-    report("PostgreSQL", figures, target: "target: within 2x the floor")
+    for transport in Transport.allCases {
+        let figures = try await rotationFigures(
+            engine: "postgres", driver: PostgresDriver(), server: server, rotations: options.rotations, transport: transport,
+            admin: { pair in
+                let parts = pair.split(separator: "\t").map(String.init)
+                let connection = try PostgresFloor.connect(server, user: server.user, password: server.password)
+                defer { PQfinish(connection) }
+                try PostgresFloor.execute(connection, "CREATE ROLE \(parts[0]) LOGIN PASSWORD '\(parts[1])'")
+            },
+            floor: PostgresFloor.once
+        )
+        let ratio = median(figures.rotation) / median(figures.floor)
+        report("PostgreSQL (\(transport.rawValue))", figures, target: "target: within 2x the floor, \(ratio <= 2 ? "met" : "missed")")
+    }
 } else {
     print("  PostgreSQL: skipped (LOCKSTEP_TEST_POSTGRES_* not set: scripts/testdb.sh start)")
 }
 if let server = Server.from("MARIADB") {
-    let figures = try await rotationFigures(
-        engine: "mariadb", driver: MariaDBDriver(), server: server, rotations: options.rotations,
-        admin: { pair in
-            let parts = pair.split(separator: "\t").map(String.init)
-            let handle = try MariaDBFloor.connect(server, user: server.user, password: server.password)
-            defer { mysql_close(handle) }
-            try MariaDBFloor.execute(handle, "CREATE USER '\(parts[0])'@'%' IDENTIFIED BY '\(parts[1])'")
-        },
-        floor: MariaDBFloor.once
-    )
-    report("MariaDB", figures, target: String(format: "target: full rotation under 10 ms median, %@", median(figures.rotation) < 10 ? "met" : "missed"))
+    for transport in Transport.allCases {
+        let figures = try await rotationFigures(
+            engine: "mariadb", driver: MariaDBDriver(), server: server, rotations: options.rotations, transport: transport,
+            admin: { pair in
+                let parts = pair.split(separator: "\t").map(String.init)
+                let handle = try MariaDBFloor.connect(server, user: server.user, password: server.password)
+                defer { mysql_close(handle) }
+                try MariaDBFloor.execute(handle, "CREATE USER '\(parts[0])'@'%' IDENTIFIED BY '\(parts[1])'")
+            },
+            floor: MariaDBFloor.once
+        )
+        let target =
+            transport == .plaintext
+            ? String(format: "target: full rotation under 10 ms median, %@", median(figures.rotation) < 10 ? "met" : "missed")
+            : "no target: libmariadb reads the system CA bundle for every TLS connection, the floor too"
+        report("MariaDB (\(transport.rawValue))", figures, target: target)
+    }
 } else {
     print("  MariaDB: skipped (LOCKSTEP_TEST_MARIADB_* not set: scripts/testdb.sh start)")
 }
