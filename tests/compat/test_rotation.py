@@ -116,84 +116,79 @@ def test_aws_cli_test_rotation_then_cancel(server, name, role):
     assert "NextRotationDate" not in described
 
 
-def test_lockstep_rotate_runs_in_the_foreground_and_reports_each_step(role):
-    user, initial = role
+@pytest.fixture
+def lockstep():
+    """The in-process CLI on a fresh data directory of its own: lockstep(*args, check=True) -> CompletedProcess."""
     with tempfile.TemporaryDirectory() as directory:
         env = dict(os.environ, LOCKSTEP_DATA_DIR=directory)
         env.pop("LOCKSTEP_ROOT_KEY", None)
+        env.pop("LOCKSTEP_DATABASE_CA_FILE", None)
 
-        def lockstep(*args, check=True):
+        def run(*args, check=True):
             result = subprocess.run([LOCKSTEP, *args], capture_output=True, text=True, env=env, timeout=120)
             if check:
                 assert result.returncode == 0, result.stderr
             return result
 
-        lockstep("init")
-        lockstep("create-secret", "--name", "app", "--secret-string", secret_json(user, initial))
-        result = lockstep("rotate", "--secret-id", "app", "--rotation-lambda-arn", "postgres-single-user",
-                          "--rotation-rules", "AutomaticallyAfterDays=7")
-        for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
-            assert f"{step} done" in result.stdout
-        assert "rotation succeeded" in result.stdout
-        value = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "app").stdout)["SecretString"])
-        assert logs_in(user, value["password"]) and not logs_in(user, initial)
-        # No value ever reaches the CLI's output or the step report.
-        assert value["password"] not in result.stdout + result.stderr
-        status = json.loads(lockstep("rotation", "status").stdout)["Rotations"]
-        assert [(s["Name"], s["Status"], s["RotationEnabled"]) for s in status] == [("app", "succeeded", True)]
-
-        # A rotation that can't log in fails with its class and leaves AWSCURRENT alone.
-        psql(f"ALTER ROLE {user} PASSWORD '{secrets.token_hex(8)}'")
-        failed = lockstep("rotate", "--secret-id", "app", "--max-attempts", "1", check=False)
-        assert failed.returncode == 1
-        assert "setSecret failed (authentication)" in failed.stdout
-        after = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "app").stdout)["SecretString"])
-        assert after["password"] == value["password"]
-        status = json.loads(lockstep("rotation", "status", "--secret-id", "app").stdout)["Rotations"][0]
-        assert status["Status"] == "failed" and status["LastErrorClass"] == "authentication"
+        run("init")
+        yield run
 
 
-def test_ssl_true_verifies_the_database_certificate_against_the_configured_ca(role):
+def test_lockstep_rotate_runs_in_the_foreground_and_reports_each_step(role, lockstep):
+    user, initial = role
+    lockstep("create-secret", "--name", "app", "--secret-string", secret_json(user, initial))
+    result = lockstep("rotate", "--secret-id", "app", "--rotation-lambda-arn", "postgres-single-user",
+                      "--rotation-rules", "AutomaticallyAfterDays=7")
+    for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
+        assert f"{step} done" in result.stdout
+    assert "rotation succeeded" in result.stdout
+    value = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "app").stdout)["SecretString"])
+    assert logs_in(user, value["password"]) and not logs_in(user, initial)
+    # No value ever reaches the CLI's output or the step report.
+    assert value["password"] not in result.stdout + result.stderr
+    status = json.loads(lockstep("rotation", "status").stdout)["Rotations"]
+    assert [(s["Name"], s["Status"], s["RotationEnabled"]) for s in status] == [("app", "succeeded", True)]
+
+    # A rotation that can't log in fails with its class and leaves AWSCURRENT alone.
+    psql(f"ALTER ROLE {user} PASSWORD '{secrets.token_hex(8)}'")
+    failed = lockstep("rotate", "--secret-id", "app", "--max-attempts", "1", check=False)
+    assert failed.returncode == 1
+    assert "setSecret failed (authentication)" in failed.stdout
+    after = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "app").stdout)["SecretString"])
+    assert after["password"] == value["password"]
+    status = json.loads(lockstep("rotation", "status", "--secret-id", "app").stdout)["Rotations"][0]
+    assert status["Status"] == "failed" and status["LastErrorClass"] == "authentication"
+
+
+def test_ssl_true_verifies_the_database_certificate_against_the_configured_ca(role, lockstep):
     """A secret with "ssl": true connects with TLS only to a server whose certificate chains to the trusted CAs
     (--database-ca-file, else the system's) and names the host: the test server's certificate is signed by a
     throwaway CA, for "localhost" only."""
     ca = os.environ.get("LOCKSTEP_TEST_POSTGRES_CA")
     assert ca, "LOCKSTEP_TEST_POSTGRES_CA: scripts/testdb.sh gives the test server a certificate"
     user, initial = role
-    with tempfile.TemporaryDirectory() as directory:
-        env = dict(os.environ, LOCKSTEP_DATA_DIR=directory)
-        env.pop("LOCKSTEP_ROOT_KEY", None)
-        env.pop("LOCKSTEP_DATABASE_CA_FILE", None)
+    def current_password():
+        value = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "tls").stdout)["SecretString"])
+        return value["password"]
 
-        def lockstep(*args, check=True):
-            result = subprocess.run([LOCKSTEP, *args], capture_output=True, text=True, env=env, timeout=120)
-            if check:
-                assert result.returncode == 0, result.stderr
-            return result
-
-        def current_password():
-            value = json.loads(json.loads(lockstep("get-secret-value", "--secret-id", "tls").stdout)["SecretString"])
-            return value["password"]
-
-        value = {"engine": "postgres", "host": "localhost", "port": int(PG["PORT"]), "username": user,
-                 "password": initial, "ssl": True}
-        lockstep("init")
-        lockstep("create-secret", "--name", "tls", "--secret-string", json.dumps(value))
-        # The system's CAs don't know the test CA: no connection, AWSCURRENT untouched.
-        refused = lockstep("rotate", "--secret-id", "tls", "--rotation-lambda-arn", "postgres-single-user",
-                           "--max-attempts", "1", check=False)
-        assert refused.returncode == 1
-        assert "setSecret failed" in refused.stdout and "certificate verify failed" in refused.stdout
-        assert current_password() == initial and logs_in(user, initial)
-        # Trusting the test CA, the same rotation completes over a verified connection.
-        lockstep("rotate", "--secret-id", "tls", "--database-ca-file", ca)
-        rotated = current_password()
-        assert rotated != initial and logs_in(user, rotated) and not logs_in(user, initial)
-        # ...but only for the name on the certificate: 127.0.0.1 is refused even with the right CA.
-        value.update(host="127.0.0.1", password=rotated)
-        lockstep("put-secret-value", "--secret-id", "tls", "--secret-string", json.dumps(value))
-        mismatch = lockstep("rotate", "--secret-id", "tls", "--database-ca-file", ca, "--max-attempts", "1", check=False)
-        assert mismatch.returncode == 1 and "does not match host name" in mismatch.stdout
-        assert logs_in(user, rotated)
-        with open(PG["LOG"], errors="replace") as log:
-            assert f"user={user} database=postgres application_name=lockstep SSL enabled" in log.read()
+    value = {"engine": "postgres", "host": "localhost", "port": int(PG["PORT"]), "username": user,
+             "password": initial, "ssl": True}
+    lockstep("create-secret", "--name", "tls", "--secret-string", json.dumps(value))
+    # The system's CAs don't know the test CA: no connection, AWSCURRENT untouched.
+    refused = lockstep("rotate", "--secret-id", "tls", "--rotation-lambda-arn", "postgres-single-user",
+                       "--max-attempts", "1", check=False)
+    assert refused.returncode == 1
+    assert "setSecret failed" in refused.stdout and "certificate verify failed" in refused.stdout
+    assert current_password() == initial and logs_in(user, initial)
+    # Trusting the test CA, the same rotation completes over a verified connection.
+    lockstep("rotate", "--secret-id", "tls", "--database-ca-file", ca)
+    rotated = current_password()
+    assert rotated != initial and logs_in(user, rotated) and not logs_in(user, initial)
+    # ...but only for the name on the certificate: 127.0.0.1 is refused even with the right CA.
+    value.update(host="127.0.0.1", password=rotated)
+    lockstep("put-secret-value", "--secret-id", "tls", "--secret-string", json.dumps(value))
+    mismatch = lockstep("rotate", "--secret-id", "tls", "--database-ca-file", ca, "--max-attempts", "1", check=False)
+    assert mismatch.returncode == 1 and "does not match host name" in mismatch.stdout
+    assert logs_in(user, rotated)
+    with open(PG["LOG"], errors="replace") as log:
+        assert f"user={user} database=postgres application_name=lockstep SSL enabled" in log.read()
