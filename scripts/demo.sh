@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds lockstep and walks through it in a throwaway data directory: create, read, change a value by hand, inspect
-# labels, delete and restore; then a real rotation of a PostgreSQL user's password against a throwaway PostgreSQL
-# (scripts/testdb.sh). Pass a directory to keep the data: scripts/demo.sh ./demo-data
+# labels, delete and restore; then a real rotation of a PostgreSQL user's password, over verified TLS, against a
+# throwaway PostgreSQL (scripts/testdb.sh). Pass a directory to keep the data: scripts/demo.sh ./demo-data
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -34,9 +34,11 @@ if scripts/testdb.sh start postgres >/dev/null; then
     eval "$(scripts/testdb.sh env)"
     pg() { PGPASSWORD="$2" psql -h 127.0.0.1 -p "$LOCKSTEP_TEST_POSTGRES_PORT" -U "$1" -d postgres -tAc "$3" 2>&1 | head -1; }
     pg "$LOCKSTEP_TEST_POSTGRES_USER" "$LOCKSTEP_TEST_POSTGRES_PASSWORD" "CREATE ROLE demo_app LOGIN PASSWORD 'initial-password'" >/dev/null
+    # "ssl": true: TLS with the server's certificate verified, here against the throwaway server's own CA.
     step create-secret --name demo/pg --query Name --output text --secret-string \
-        '{"engine":"postgres","host":"127.0.0.1","port":'"$LOCKSTEP_TEST_POSTGRES_PORT"',"username":"demo_app","password":"initial-password","dbname":"postgres"}'
-    step rotate --secret-id demo/pg --rotation-lambda-arn postgres-single-user --rotation-rules AutomaticallyAfterDays=30
+        '{"engine":"postgres","host":"localhost","port":'"$LOCKSTEP_TEST_POSTGRES_PORT"',"username":"demo_app","password":"initial-password","dbname":"postgres","ssl":true}'
+    step rotate --secret-id demo/pg --rotation-lambda-arn postgres-single-user --rotation-rules AutomaticallyAfterDays=30 \
+        --database-ca-file "$LOCKSTEP_TEST_POSTGRES_CA"
     step describe-secret --secret-id demo/pg --query VersionIdsToStages
     new_password="$("$lockstep" get-secret-value --secret-id demo/pg --query SecretString --output text | python3 -c 'import json,sys; print(json.load(sys.stdin)["password"])')"
     echo; echo "login with the new password (AWSCURRENT): $(pg demo_app "$new_password" 'SELECT current_user')"
