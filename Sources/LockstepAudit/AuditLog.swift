@@ -48,7 +48,7 @@ public final class AuditLog: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let sinks: AuditSinks
     private let logger: Logger
-    private let eventIDs = EventIDs()
+    private let eventIDs = SequentialUUIDs()
 
     public init(store: any SecretStore, key: SymmetricKey, configuration: Configuration = .init(), logger: Logger = Logger(label: "lockstep.audit")) {
         self.store = store
@@ -285,25 +285,5 @@ extension AuditLog {
     /// The stored records matching `query`, as JSON lines (CloudTrail records).
     public static func list(store: any SecretStore, query: AuditQuery) async throws -> [AuditEventRow] {
         try await store.read { tx in try tx.auditEvents(query) }
-    }
-}
-
-/// CloudTrail event ids in UUID form: a random per-process prefix and a counter, unique without a system call each.
-final class EventIDs: Sendable {
-    private let prefix: (UInt64, UInt32) = {
-        var generator = SystemRandomNumberGenerator()
-        return (generator.next(), UInt32(truncatingIfNeeded: generator.next() as UInt64))
-    }()
-    private let counter = Atomic<UInt64>(0)
-
-    func next() -> String {
-        let count = self.counter.wrappingAdd(1, ordering: .relaxed).newValue
-        let (high, middle) = self.prefix
-        func hex(_ value: UInt64, _ digits: Int) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text
-        }
-        return
-            "\(hex(high >> 32, 8))-\(hex((high >> 16) & 0xFFFF, 4))-4\(hex(high & 0xFFF, 3))-\(hex(UInt64(middle) & 0x3FFF | 0x8000, 4))-\(hex(count & 0xFFFF_FFFF_FFFF, 12))"
     }
 }

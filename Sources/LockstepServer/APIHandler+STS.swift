@@ -110,14 +110,7 @@ extension APIHandler {
             recipientAccount: principal.account,
             sourceIPAddress: sourceIP,
             userAgent: request.header("user-agent") ?? "-",
-            identity: AuditEvent.Identity(
-                type: principal.identityType,
-                arn: principal.arn,
-                accountId: principal.account,
-                accessKeyId: principal.accessKeyId,
-                userName: principal.userName,
-                roleARN: principal.roleARN
-            ),
+            identity: AuditEvent.Identity(principal),
             requestParameters: try? JSONEncoder().encode(parameters),
             responseElements: response,
             errorCode: error?.code.rawValue,

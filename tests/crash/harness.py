@@ -86,7 +86,9 @@ class Database:
             sql = f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'; GRANT SELECT ON {self.probe} TO '{user}'@'%'"
         with self.admin_lock:
             created = self.run(sql)
-            assert created is not None, f"could not create {self.engine} user {user}: {self.last_error}"
+            # The error may quote the statement, password included: never print it.
+            assert created is not None, \
+                f"could not create {self.engine} user {user}: {self.last_error.replace(password, '<password>')}"
 
     def drop_users(self, *users):
         with self.admin_lock:

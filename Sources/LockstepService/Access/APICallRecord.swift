@@ -1,6 +1,6 @@
 import Foundation
-import LockstepAudit
-import LockstepAuth
+public import LockstepAudit
+public import LockstepAuth
 import LockstepCore
 
 /// The audit event of one API call, built from what the dispatcher has at hand.
@@ -26,7 +26,7 @@ enum APICallRecord {
             recipientAccount: resources.first.flatMap { SecretARN.parse($0)?.account } ?? context.account,
             sourceIPAddress: context.sourceIP,
             userAgent: context.userAgent,
-            identity: Self.identity(principal),
+            identity: AuditEvent.Identity(principal),
             requestParameters: Self.carriesSecrets.contains(operation) ? AuditRedaction.redacted(body) : body,
             responseElements: responseElements,
             errorCode: error?.code.rawValue,
@@ -36,10 +36,16 @@ enum APICallRecord {
             resources: resources
         )
     }
+}
 
-    static func identity(_ principal: Principal) -> AuditEvent.Identity {
-        if case .service = principal.kind { return .service(account: principal.account) }
-        return AuditEvent.Identity(
+extension AuditEvent.Identity {
+    /// The `userIdentity` of a record made by `principal`'s call.
+    public init(_ principal: Principal) {
+        if case .service = principal.kind {
+            self = .service(account: principal.account)
+            return
+        }
+        self.init(
             type: principal.identityType,
             arn: principal.arn,
             accountId: principal.account,
