@@ -21,6 +21,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let environment = try LockstepEnvironment.open(self.store.configuration(), create: false)
+            try await environment.checkRootKey()
             let result = try await AuditLog.verify(store: environment.store, chain: environment.auditLog.chain)
             if let problem = result.problem {
                 FileHandle.standardError.write(Data("audit log verification FAILED: \(problem)\n".utf8))
@@ -58,6 +59,7 @@ struct AuditCommand: AsyncParsableCommand {
             )
             query.limit = self.maxItems
             let environment = try LockstepEnvironment.open(self.store.configuration(), create: false)
+            try await environment.checkRootKey()
             for row in try await AuditLog.list(store: environment.store, query: query) {
                 print(row.record)
             }

@@ -69,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = options
         let setup = try RotationSetup(try LockstepEnvironment.open(configuration, create: true), options: self.rotation)
         let environment = setup.environment
+        try await environment.checkRootKey()
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
         if try await keys.isEmpty() {

@@ -121,6 +121,17 @@ public final class LocalKeyring: KeyProvider {
         return record
     }
 
+    /// Whether this keyring's root key opens the master keys in `source` (true when there are none yet): a wrong
+    /// root key is told apart from tampering before anything is served.
+    public func opensMasterKeys(in source: any MasterKeySource) throws -> Bool {
+        guard let record = try source.allMasterKeys().first else { return true }
+        do {
+            return try self.material(keyId: record.keyId, version: record.currentVersion, in: source) != nil
+        } catch {
+            return false
+        }
+    }
+
     // MARK: Internals
 
     private func defaultKey(in source: any MasterKeySource) throws(SecretsManagerError) -> String {

@@ -30,14 +30,23 @@ public struct RootKey: Sendable {
     ///   - directory: the data directory.
     ///   - environment: the process environment (tests pass their own).
     ///   - create: make a new key file when none exists (`lockstep init`, first start).
-    public static func load(directory: URL, environment: [String: String], create: Bool) throws -> RootKey {
+    ///   - existingStore: the directory already holds a store, so a missing key is lost, not yet to be made.
+    public static func load(directory: URL, environment: [String: String], create: Bool, existingStore: Bool = false) throws -> RootKey {
         if let encoded = environment[environmentVariable], !encoded.isEmpty {
             return try RootKey(decoding: encoded, source: environmentVariable)
         }
         let file = directory.appendingPathComponent(fileName)
         let path = file.path
         if !FileManager.default.fileExists(atPath: path) {
-            guard create else { throw Error(description: "no root key: \(path) does not exist and \(environmentVariable) is not set") }
+            guard create else {
+                if existingStore {
+                    throw Error(
+                        description:
+                            "no root key: \(path) is missing and \(environmentVariable) is not set, but this directory holds a store; restore the key file (a new key would make every secret unreadable)"
+                    )
+                }
+                throw Error(description: "no root key: \(path) does not exist and \(environmentVariable) is not set")
+            }
             let key = SymmetricKey(size: .bits256)
             let encoded = key.withUnsafeBytes { Data($0).base64EncodedString() }
             try writeOwnerOnly(Data(encoded.utf8), to: path)

@@ -184,6 +184,11 @@ public struct AccessKeys: Sendable {
         let manager = self.manager
         return try await manager.store.read { tx in
             guard let record = try tx.session(accessKeyId: accessKeyId) else { return nil }
+            // An assumed role's session lives only as long as that role (by its immutable id, not its name).
+            if record.issuer != Sessions.serviceIssuer {
+                let role = try tx.identity(account: record.account, kind: .role, name: record.roleName)
+                guard let role, let principalId = record.principalId, role.id == principalId else { return nil }
+            }
             let sealed = SealedValue(keyId: record.kmsKeyId, wrappedDataKey: record.wrappedDataKey, ciphertext: record.ciphertext)
             let context = Sessions.context(
                 account: record.account,

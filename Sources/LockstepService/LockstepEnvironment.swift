@@ -94,7 +94,15 @@ public struct LockstepEnvironment: Sendable {
         } else if !isDirectory.boolValue {
             throw Error(description: "\(path) is not a directory")
         }
-        let root = try RootKey.load(directory: directory, environment: configuration.environment, create: create)
+        // A new root key only for a new store: one that already holds data would have every secret, key and audit
+        // record made unreadable by it (and the audit log would seem tampered with).
+        let storeExists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path)
+        let root = try RootKey.load(
+            directory: directory,
+            environment: configuration.environment,
+            create: create && !storeExists,
+            existingStore: storeExists
+        )
         let store = try SQLiteSecretStore(directory: directory)
         let keyring = LocalKeyring(root: root, region: configuration.region, account: configuration.account)
         let audit = AuditLog(store: store, key: root.derivedKey(for: "audit chain"), configuration: configuration.audit)
@@ -110,6 +118,19 @@ public struct LockstepEnvironment: Sendable {
             ),
             auditLog: audit
         )
+    }
+
+    /// Refuses a root key that does not open this store's keyring, in one line that says so (rather than a 500 on
+    /// every request and an audit log that seems tampered with).
+    public func checkRootKey() async throws {
+        let keyring = self.keyring
+        let opens = try await self.store.read { tx in try keyring.opensMasterKeys(in: tx) }
+        guard opens else {
+            let source =
+                self.configuration.environment[RootKey.environmentVariable].map { _ in RootKey.environmentVariable }
+                ?? self.configuration.dataDirectory.appendingPathComponent(RootKey.fileName).path
+            throw Error(description: "the root key from \(source) does not open the keyring of \(self.configuration.dataDirectory.path): wrong root key")
+        }
     }
 
     /// Makes sure the default master key exists (so `init` leaves a complete key hierarchy).

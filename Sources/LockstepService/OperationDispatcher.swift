@@ -29,6 +29,7 @@ public struct OperationDispatcher: Sendable {
             } else {
                 request = try Self.decode(Request.self, from: body)
             }
+            if let validated = request as? any ValidatedRequest { try validated.validated() }
             context.requestKeys = request as? any RequestConditionKeys
             let response = try await call(manager)(request, context)
             if let direct = response as? any DirectJSONEncodable {

@@ -53,7 +53,13 @@ extension SecretsManager {
                 try stages.labelNewVersion(token, requested: nil)
                 try tx.replaceStages(secretId: secret.id, with: stages)
             }
-            let status = try self.addReplicas(replicaRegions, of: secret, overwrite: request.ForceOverwriteReplicaSecret ?? false, in: tx)
+            let status = try self.addReplicas(
+                replicaRegions,
+                of: secret,
+                overwrite: request.ForceOverwriteReplicaSecret ?? false,
+                in: tx,
+                context: context
+            )
             return CreateSecretResponse(
                 ARN: secret.arn,
                 Name: secret.name,

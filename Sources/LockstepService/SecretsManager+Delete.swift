@@ -25,10 +25,12 @@ extension SecretsManager {
                 return (DeleteSecretResponse(ARN: arn, Name: SecretARN.parse(request.SecretId)?.resource ?? request.SecretId, DeletionDate: now), nil)
             }
             guard !secret.isReplica else { throw SecretsManagerError.replicaIsReadOnly }
-            guard try tx.replicas(of: secret.id).isEmpty else {
+            let replicas = try tx.replicas(of: secret.id)
+            guard replicas.isEmpty else {
+                let regions = replicas.map(\.scope.region).sorted().joined(separator: ", ")
                 throw SecretsManagerError(
-                    .invalidRequest,
-                    "You can't delete secret \(secret.name) because it is replicated to other regions. Remove the replicas first (RemoveRegionsFromReplication)."
+                    .invalidParameter,
+                    "You can't delete secret \(secret.arn) that still has replica regions [\(regions)]."
                 )
             }
             let versions = try tx.versions(secretId: secret.id).map(\.versionId)

@@ -1,4 +1,5 @@
 import Foundation
+import LockstepAudit
 import LockstepCore
 import LockstepCrypto
 import LockstepStore
@@ -22,11 +23,9 @@ extension SecretsManager {
     static func validateReplicaRegions(_ regions: [ReplicaRegionType], primaryRegion: String) throws -> [ReplicaRegionType] {
         var seen: Set<String> = []
         for replica in regions {
-            guard isRegionName(replica.Region) else {
-                throw SecretsManagerError(.invalidParameter, "Invalid replica region \(replica.Region).")
-            }
-            guard replica.Region != primaryRegion else {
-                throw SecretsManagerError(.invalidParameter, "Invalid replica region: \(replica.Region) is the primary region of the secret.")
+            // AWS words a malformed region and the primary's own region alike.
+            guard isRegionName(replica.Region), replica.Region != primaryRegion else {
+                throw SecretsManagerError(.invalidParameter, "Invalid replica region.")
             }
             guard seen.insert(replica.Region).inserted else {
                 throw SecretsManagerError(.invalidParameter, "The region \(replica.Region) is listed more than once.")
@@ -47,36 +46,84 @@ extension SecretsManager {
 
     /// Creates replica rows of `primary`; a name taken in a target region fails that region only, unless
     /// `overwrite` replaces the secret there.
+    ///
+    /// Every region is a resource of its own: the caller must be allowed `secretsmanager:ReplicateSecretToRegions`
+    /// on the replica's ARN there (a policy scoped to one region reaches no other), and replacing a secret needs
+    /// `secretsmanager:DeleteSecret` on that secret, under its own resource policy and tags. A replaced secret is
+    /// audited as the deletion it is, in its own region. All regions are authorized before anything changes.
     func addReplicas(
         _ regions: [ReplicaRegionType],
         of primary: SecretRecord,
         overwrite: Bool,
-        in tx: any SecretStoreTransaction
+        in tx: any SecretStoreTransaction,
+        context: RequestContext
     ) throws -> [ReplicationStatusType] {
-        var failures: [ReplicationStatusType] = []
         let primaryARN = SecretARN.parse(primary.arn)!
+        if !regions.isEmpty {
+            try self.authorize(
+                resource: primary.arn,
+                account: primary.scope.account,
+                secret: primary,
+                action: Self.replicateAction,
+                in: tx,
+                context: context
+            )
+        }
+        enum Plan { case create, keep, fail, replace(SecretRecord) }
+        var plans: [(ReplicaRegionType, Plan)] = []
         for region in regions {
             let scope = Scope(account: primary.scope.account, region: region.Region)
-            if let existing = try tx.secret(scope: scope, name: primary.name) {
-                if existing.primaryId == primary.id { continue }
-                guard overwrite, try tx.replicas(of: existing.id).isEmpty else {
-                    failures.append(
-                        ReplicationStatusType(
-                            Region: region.Region,
-                            KmsKeyId: region.KmsKeyId,
-                            Status: "Failed",
-                            StatusMessage: "Replication failed: Secret name \(primary.name) already exists in region \(region.Region)."
-                        )
+            let replicaARN = primaryARN.inRegion(region.Region).description
+            let existing = try tx.secret(scope: scope, name: primary.name)
+            if existing?.primaryId == primary.id {
+                plans.append((region, .keep))
+                continue
+            }
+            try self.authorize(resource: replicaARN, account: scope.account, action: Self.replicateAction, in: tx, context: context)
+            guard let existing else {
+                plans.append((region, .create))
+                continue
+            }
+            guard overwrite, try tx.replicas(of: existing.id).isEmpty else {
+                plans.append((region, .fail))
+                continue
+            }
+            context.trace.touched(existing.arn)
+            try self.authorize(
+                resource: existing.arn,
+                account: existing.scope.account,
+                secret: existing,
+                action: Self.deleteAction,
+                in: tx,
+                context: context
+            )
+            plans.append((region, .replace(existing)))
+        }
+        var failures: [ReplicationStatusType] = []
+        for (region, plan) in plans {
+            switch plan {
+            case .keep: continue
+            case .fail:
+                failures.append(
+                    ReplicationStatusType(
+                        Region: region.Region,
+                        KmsKeyId: region.KmsKeyId,
+                        Status: "Failed",
+                        StatusMessage: "Replication failed: Secret name \(primary.name) already exists in region \(region.Region)."
                     )
-                    continue
-                }
+                )
+                continue
+            case .replace(let existing):
+                let versions = existing.isReplica ? [] : try tx.versions(secretId: existing.id).map(\.versionId)
                 try tx.deleteSecret(id: existing.id)
+                self.recordVersionEvents(.endSecretVersionDelete, of: existing, versions: versions)
+            case .create: break
             }
             if let reference = region.KmsKeyId { _ = try self.envelope.provider.resolve(reference, in: tx) }
             let now = self.now()
             _ = try tx.insertSecret(
                 SecretRecord(
-                    scope: scope,
+                    scope: Scope(account: primary.scope.account, region: region.Region),
                     name: primary.name,
                     arn: primaryARN.inRegion(region.Region).description,
                     kmsKeyId: primary.kmsKeyId,
@@ -90,6 +137,9 @@ extension SecretsManager {
         return try tx.replicas(of: primary.id).map(Self.replicationStatus) + failures
     }
 
+    static let replicateAction = "secretsmanager:ReplicateSecretToRegions"
+    static let deleteAction = "secretsmanager:DeleteSecret"
+
     /// ReplicateSecretToRegions.
     public func replicateSecretToRegions(
         _ request: ReplicateSecretToRegionsRequest,
@@ -99,7 +149,13 @@ extension SecretsManager {
         let regions = try Self.validateReplicaRegions(request.AddReplicaRegions, primaryRegion: context.region)
         return try await self.write { tx in
             let primary = try self.resolveWritable(request.SecretId, in: tx, context: context)
-            let status = try self.addReplicas(regions, of: primary, overwrite: request.ForceOverwriteReplicaSecret ?? false, in: tx)
+            let status = try self.addReplicas(
+                regions,
+                of: primary,
+                overwrite: request.ForceOverwriteReplicaSecret ?? false,
+                in: tx,
+                context: context
+            )
             return ReplicationResponse(ARN: primary.arn, ReplicationStatus: status)
         }
     }
@@ -115,8 +171,11 @@ extension SecretsManager {
             let replicas = try tx.replicas(of: primary.id)
             for region in request.RemoveReplicaRegions {
                 guard let replica = replicas.first(where: { $0.scope.region == region }) else {
-                    throw SecretsManagerError(.invalidParameter, "The secret isn't replicated to region \(region).")
+                    throw SecretsManagerError(.invalidParameter, "Invalid replica region.")
                 }
+                // The replica is a resource of its own region: a policy scoped to the primary's region reaches no other.
+                context.trace.touched(replica.arn)
+                try self.authorize(resource: replica.arn, account: replica.scope.account, secret: replica, in: tx, context: context)
                 try tx.deleteSecret(id: replica.id)
             }
             return ReplicationResponse(ARN: primary.arn, ReplicationStatus: try tx.replicas(of: primary.id).map(Self.replicationStatus))

@@ -17,7 +17,7 @@ extension SecretsManager {
                 let hit = try tx.labelledVersion(scope: context.scope, name: request.SecretId, label: label),
                 hit.secret.deletedDate == nil
             {
-                try self.authorize(hit.secret, knownPolicy: .some(hit.resourcePolicy), in: tx, context: context)
+                try self.authorize(hit.secret, named: request.SecretId, knownPolicy: .some(hit.resourcePolicy), in: tx, context: context)
                 guard hit.version.hasValue else { throw SecretsManagerError.stageNotFound(label) }
                 return try self.value(of: hit, today: today, in: tx)
             }

@@ -106,12 +106,13 @@ public struct SecretsManager: Sendable {
             try self.authorize(
                 resource: "arn:aws:secretsmanager:\(context.region):\(account):secret:\(name)",
                 account: account,
+                named: secretId,
                 in: tx,
                 context: context
             )
             throw SecretsManagerError.secretNotFound
         }
-        try self.authorize(visible, in: tx, context: context)
+        try self.authorize(visible, named: secretId, in: tx, context: context)
         return visible
     }
 

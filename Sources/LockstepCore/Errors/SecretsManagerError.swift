@@ -119,8 +119,8 @@ extension SecretsManagerError {
     )
 
     public static let replicaIsReadOnly = SecretsManagerError(
-        .invalidRequest,
-        "Operation is not permitted on a replica secret. Call this operation on the primary secret or promote the replica to a standalone secret."
+        .invalidParameter,
+        "Operation not permitted on a replica secret. Call must be made in primary secret's region."
     )
 
     /// A required parameter was absent.

@@ -8,9 +8,32 @@ extension SecretsManager {
     ///
     /// - Parameter knownPolicy: the secret's resource policy when the caller already read it (GetSecretValue's
     ///   single query does): `.some(nil)` for none, `nil` to look it up.
-    func authorize(_ secret: SecretRecord, knownPolicy: String?? = nil, in tx: any SecretStoreTransaction, context: RequestContext) throws {
+    /// - Parameter named: how the request named the secret; when given, a denial names that and gives no reason,
+    ///   so it reads the same whether or not the secret exists (see ``deniedMessage``).
+    func authorize(
+        _ secret: SecretRecord,
+        named: String? = nil,
+        knownPolicy: String?? = nil,
+        in tx: any SecretStoreTransaction,
+        context: RequestContext
+    ) throws {
         context.trace.touched(secret.arn)
-        try self.authorize(resource: secret.arn, account: secret.scope.account, secret: secret, knownPolicy: knownPolicy, in: tx, context: context)
+        try self.authorize(
+            resource: secret.arn,
+            account: secret.scope.account,
+            secret: secret,
+            knownPolicy: knownPolicy,
+            named: named,
+            in: tx,
+            context: context
+        )
+    }
+
+    /// A denial of an operation on a secret the caller named, worded without anything the caller could not know:
+    /// not the secret's ARN (its random suffix proves the secret exists) and not which policy refused (a resource
+    /// policy exists only for an existing secret).
+    static func deniedMessage(_ principal: Principal, action: String, named: String) -> String {
+        "User: \(principal.arn) is not authorized to perform: \(action) on resource: \(named)"
     }
 
     /// Authorizes the request's operation on a resource: a secret's ARN, or `*` for operations without one.
@@ -25,6 +48,7 @@ extension SecretsManager {
         secret: SecretRecord? = nil,
         knownPolicy: String?? = nil,
         action explicitAction: String? = nil,
+        named: String? = nil,
         in tx: any SecretStoreTransaction,
         context: RequestContext
     ) throws {
@@ -53,6 +77,7 @@ extension SecretsManager {
         let facts = RequestFacts(context: context, secret: secret, tags: tags, now: self.now())
         let decision = PolicyEvaluator.decide(request, identity: permissions, resourcePolicy: resourcePolicy, context: facts)
         guard decision.isAllowed else {
+            if let named { throw SecretsManagerError(.accessDenied, Self.deniedMessage(context.caller.principal, action: action, named: named)) }
             throw SecretsManagerError(.accessDenied, PolicyEvaluator.message(for: decision, request))
         }
     }

@@ -5,15 +5,16 @@ import LockstepStore
 extension SecretsManager {
     /// PutResourcePolicy: attaches a resource policy to a secret, replacing any before it.
     public func putResourcePolicy(_ request: PutResourcePolicyRequest, context: RequestContext) async throws -> ARNAndName {
-        let document = try Self.parseResourcePolicy(request.ResourcePolicy)
-        if request.BlockPublicPolicy == true, document.grantsPublicAccess {
-            throw SecretsManagerError(
-                .publicPolicy,
-                "This resource policy contains a statement that grants access to everyone (Principal \"*\" without a condition that limits it to known accounts). Remove it or set BlockPublicPolicy to false."
-            )
-        }
-        return try await self.write { tx in
+        try await self.write { tx in
+            // Authorized first: a caller without rights on the secret learns nothing of the policy's text.
             let secret = try self.resolveWritable(request.SecretId, in: tx, context: context)
+            let document = try Self.parseResourcePolicy(request.ResourcePolicy)
+            if request.BlockPublicPolicy == true, document.grantsPublicAccess {
+                throw SecretsManagerError(
+                    .publicPolicy,
+                    "This resource policy contains a statement that grants access to everyone (Principal \"*\" without a condition that limits it to known accounts). Remove it or set BlockPublicPolicy to false."
+                )
+            }
             try tx.setResourcePolicy(secretId: secret.id, document: request.ResourcePolicy)
             return ARNAndName(ARN: secret.arn, Name: secret.name)
         }

@@ -83,6 +83,7 @@ public struct Sessions: Sendable {
             sessionName: sessionName,
             sessionPolicy: policy,
             issuer: Self.assumeRoleIssuer,
+            principalId: role.id,
             duration: duration
         )
         return AssumeRoleResult(
@@ -165,6 +166,7 @@ public struct Sessions: Sendable {
         sessionName: String,
         sessionPolicy: String?,
         issuer: String,
+        principalId: String? = nil,
         duration: TimeInterval
     ) async throws -> Credentials {
         guard (2...64).contains(sessionName.count), sessionName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+=,.@_-".contains($0)) })
@@ -206,7 +208,8 @@ public struct Sessions: Sendable {
                     expiration: expiration,
                     kmsKeyId: sealed.keyId,
                     wrappedDataKey: sealed.wrappedDataKey,
-                    ciphertext: sealed.ciphertext
+                    ciphertext: sealed.ciphertext,
+                    principalId: principalId
                 )
             )
         }

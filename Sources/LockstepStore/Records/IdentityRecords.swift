@@ -56,6 +56,9 @@ public struct SessionRecord: Sendable, Hashable {
     public var kmsKeyId: String
     public var wrappedDataKey: Data
     public var ciphertext: Data
+    /// The role's immutable id (`AROA...`) for an assumed-role session: the session is valid only while a role with
+    /// this id exists. Nil for service-issued sessions, which belong to no stored role.
+    public var principalId: String?
 
     public init(
         accessKeyId: String,
@@ -69,8 +72,10 @@ public struct SessionRecord: Sendable, Hashable {
         expiration: Date,
         kmsKeyId: String,
         wrappedDataKey: Data,
-        ciphertext: Data
+        ciphertext: Data,
+        principalId: String? = nil
     ) {
+        self.principalId = principalId
         self.accessKeyId = accessKeyId
         self.account = account
         self.roleName = roleName

@@ -119,7 +119,16 @@ final class SQLiteStatement {
             case .null: rc = sqlite3_bind_null(self.raw, index)
             case .integer(let int): rc = sqlite3_bind_int64(self.raw, index, int)
             case .real(let double): rc = sqlite3_bind_double(self.raw, index, double)
-            case .text(let string): rc = sqlite3_bind_text(self.raw, index, string, -1, csqlite_transient())
+            case .text(let string):
+                // Bound with its byte length, never -1: SQLite would stop at an embedded NUL and store a shorter
+                // string than the one policies and validation saw.
+                var string = string
+                rc = string.withUTF8 { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) { chars in
+                        guard let base = chars.baseAddress else { return sqlite3_bind_text(self.raw, index, "", 0, csqlite_transient()) }
+                        return sqlite3_bind_text(self.raw, index, base, Int32(chars.count), csqlite_transient())
+                    }
+                }
             case .blob(let data):
                 rc = data.withUnsafeBytes { bytes in
                     sqlite3_bind_blob(self.raw, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), csqlite_transient())
@@ -145,7 +154,9 @@ final class SQLiteStatement {
 
     func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(self.raw, column) else { return "" }
-        return String(cString: pointer)
+        // Read with its byte length, so a stored string comes back whole (an embedded NUL included).
+        let count = Int(sqlite3_column_bytes(self.raw, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     func blob(_ column: Int32) -> Data {

@@ -191,6 +191,12 @@ enum Migrations {
             seal BLOB NOT NULL
         ) STRICT;
         """,
+        // 6: a role session is bound to the role's immutable id (IAM's RoleId), so a role deleted and created again
+        // under the same name does not revive the old role's sessions. Sessions from before carry no id and are
+        // refused (they last 12 hours at most).
+        """
+        ALTER TABLE sessions ADD COLUMN principal_id TEXT;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.

@@ -44,8 +44,15 @@ extension SQLiteTransaction: IdentityStoreTransaction {
             [.text(account), .text(kind.rawValue), .text(name)]
         )
         let deleted = self.connection.changes > 0
+        // Credentials die with their identity, in the same transaction.
         if deleted, kind == .user {
             try self.connection.query("DELETE FROM access_keys WHERE account = ? AND user_name = ?", [.text(account), .text(name)])
+        }
+        if deleted, kind == .role {
+            try self.connection.query(
+                "DELETE FROM sessions WHERE account = ? AND role_name = ? AND issuer = 'assume-role'",
+                [.text(account), .text(name)]
+            )
         }
         return deleted
     }
@@ -79,7 +86,7 @@ extension SQLiteTransaction: IdentityStoreTransaction {
 
     private static let sessionColumns = """
         access_key_id, account, role_name, session_name, token_digest, session_policy, issuer, created_date, expiration, \
-        kms_key_id, wrapped_key, ciphertext
+        kms_key_id, wrapped_key, ciphertext, principal_id
         """
 
     func session(accessKeyId: String) throws -> SessionRecord? {
@@ -96,18 +103,19 @@ extension SQLiteTransaction: IdentityStoreTransaction {
                 expiration: row.date(8),
                 kmsKeyId: row.text(9),
                 wrappedDataKey: row.blob(10),
-                ciphertext: row.blob(11)
+                ciphertext: row.blob(11),
+                principalId: row.optionalText(12)
             )
         }
     }
 
     func insertSession(_ r: SessionRecord) throws {
         try self.connection.query(
-            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .text(r.accessKeyId), .text(r.account), .text(r.roleName), .text(r.sessionName), .blob(r.tokenDigest),
                 .optional(r.sessionPolicy), .text(r.issuer), .date(r.createdDate), .date(r.expiration), .text(r.kmsKeyId),
-                .blob(r.wrappedDataKey), .blob(r.ciphertext),
+                .blob(r.wrappedDataKey), .blob(r.ciphertext), .optional(r.principalId),
             ]
         )
     }
