@@ -20,8 +20,7 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let environment = try LockstepEnvironment.open(self.store.configuration(), create: false)
-            try await environment.checkRootKey()
+            let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
             let result = try await AuditLog.verify(store: environment.store, chain: environment.auditLog.chain)
             if let problem = result.problem {
                 FileHandle.standardError.write(Data("audit log verification FAILED: \(problem)\n".utf8))
@@ -58,8 +57,7 @@ struct AuditCommand: AsyncParsableCommand {
                 principal: self.principal
             )
             query.limit = self.maxItems
-            let environment = try LockstepEnvironment.open(self.store.configuration(), create: false)
-            try await environment.checkRootKey()
+            let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
             for row in try await AuditLog.list(store: environment.store, query: query) {
                 print(row.record)
             }

@@ -80,7 +80,7 @@ struct IAMCommand: AsyncParsableCommand {
         _ body: (AccessKeys, LockstepEnvironment.Configuration) async throws -> T
     ) async throws {
         let configuration = options.configuration()
-        let environment = try LockstepEnvironment.open(configuration, create: true)
+        let environment = try await LockstepEnvironment.opened(configuration, create: true)
         var failure: SecretsManagerError?
         do {
             try await CommandOutput.printResult {

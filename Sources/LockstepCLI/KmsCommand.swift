@@ -46,7 +46,7 @@ struct KmsCommand: AsyncParsableCommand {
     }
 
     static func run<T: Encodable>(_ options: StoreOptions, _ body: (KeyManagement) async throws -> T) async throws {
-        let environment = try LockstepEnvironment.open(options.configuration(), create: true)
+        let environment = try await LockstepEnvironment.opened(options.configuration(), create: true)
         try await CommandOutput.printResult { try await body(KeyManagement(store: environment.store, keyring: environment.keyring)) }
     }
 }

@@ -37,8 +37,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = self.store.configuration()
-        let environment = try LockstepEnvironment.open(configuration, create: true)
-        try await environment.checkRootKey()
+        let environment = try await LockstepEnvironment.opened(configuration, create: true)
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
         if try await keys.isEmpty() {

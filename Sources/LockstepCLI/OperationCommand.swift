@@ -117,7 +117,7 @@ extension OperationCommand {
         let local: LockstepEnvironment
         do {
             // The rotation hooks make RotateSecret check the rotator name; rotations run in `serve` or `rotate`.
-            local = try RotationSetup(try LockstepEnvironment.open(globals.configuration, create: true), options: try RotationOptions.parse([])).environment
+            local = try RotationSetup(try await LockstepEnvironment.opened(globals.configuration, create: true), options: try RotationOptions.parse([])).environment
         } catch {
             FileHandle.standardError.write(Data("lockstep: \(error)\n".utf8))
             throw ExitCode(255)

@@ -35,7 +35,7 @@ struct RotateCommand: AsyncParsableCommand {
             handler.logLevel = .warning
             return handler
         }
-        let setup = try RotationSetup(try LockstepEnvironment.open(self.store.configuration(), create: false), options: self.rotation)
+        let setup = try RotationSetup(try await LockstepEnvironment.opened(self.store.configuration(), create: false), options: self.rotation)
         let manager = setup.environment.manager
         let context = setup.environment.context
         var rules: RotationRulesType?
@@ -140,7 +140,7 @@ struct RotationCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let environment = try LockstepEnvironment.open(self.store.configuration(), create: false)
+            let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
             try await CommandOutput.printResult {
                 ["Rotations": try await environment.manager.rotationStatus(secretId: self.secretId, context: environment.context)]
             }

@@ -67,9 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let command = self.auditNotifyCommand { options.audit.notifyCommand = command }
         options.accessControl = !self.benchmarkWithoutAccessControl
         let configuration = options
-        let setup = try RotationSetup(try LockstepEnvironment.open(configuration, create: true), options: self.rotation)
+        let setup = try RotationSetup(try await LockstepEnvironment.opened(configuration, create: true), options: self.rotation)
         let environment = setup.environment
-        try await environment.checkRootKey()
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
         if try await keys.isEmpty() {

@@ -120,6 +120,13 @@ public struct LockstepEnvironment: Sendable {
         )
     }
 
+    /// Opens a data directory and checks that its root key opens its keyring: what every command uses.
+    public static func opened(_ configuration: Configuration, create: Bool) async throws -> LockstepEnvironment {
+        let environment = try Self.open(configuration, create: create)
+        try await environment.checkRootKey()
+        return environment
+    }
+
     /// Refuses a root key that does not open this store's keyring, in one line that says so (rather than a 500 on
     /// every request and an audit log that seems tampered with).
     public func checkRootKey() async throws {

@@ -39,7 +39,7 @@ import Testing
 
         // A primary with replicas can't be deleted.
         #expect(
-            await awsError { try await h.manager.deleteSecret(DeleteSecretRequest(SecretId: "shared"), context: h.context) }?.code == .invalidRequest
+            await awsError { try await h.manager.deleteSecret(DeleteSecretRequest(SecretId: "shared"), context: h.context) }?.code == .invalidParameter
         )
 
         // Promotion: the replica keeps the value on its own, the primary can then go.

@@ -1,90 +1,13 @@
-"""Fixtures that start a real `lockstep serve` on a free loopback port and drive it with boto3 and the aws CLI."""
-import json
+"""Fixtures for the compatibility suite: one real `lockstep serve` for the session (tests/support/lockstep_server.py)."""
 import os
-import re
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
+import sys
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LOCKSTEP = os.environ.get("LOCKSTEP_BIN", os.path.join(ROOT, ".build", "debug", "lockstep"))
-ACCOUNT = "123456789012"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 
-
-class Server:
-    def __init__(self, *extra_args):
-        self.directory = tempfile.mkdtemp(prefix="lockstep-compat-")
-        self.log = open(os.path.join(self.directory, "server.log"), "w+")
-        env = dict(os.environ)
-        env.pop("LOCKSTEP_ROOT_KEY", None)
-        self.process = subprocess.Popen(
-            [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(self.directory, "data"),
-             "--account-id", ACCOUNT, *extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env,
-        )
-        self.access_key_id = self.secret_access_key = None
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("lockstep serve exited: " + self.server_log())
-            if m := re.search(r"AWS_ACCESS_KEY_ID=(\S+)", line):
-                self.access_key_id = m.group(1)
-            if m := re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", line):
-                self.secret_access_key = m.group(1)
-            if m := re.search(r"listening on (https?://[\d.]+:(\d+))", line):
-                self.url = m.group(1)
-                self.port = int(m.group(2))
-                break
-        else:
-            raise RuntimeError("lockstep serve did not start: " + self.server_log())
-
-    def server_log(self):
-        self.log.flush()
-        with open(self.log.name) as f:
-            return f.read()
-
-    def client(self, region="us-east-1", key=None, secret=None):
-        return boto3.client(
-            "secretsmanager", endpoint_url=self.url, region_name=region,
-            aws_access_key_id=key or self.access_key_id, aws_secret_access_key=secret or self.secret_access_key,
-            config=Config(retries={"max_attempts": 1}),
-        )
-
-    def aws(self, *args, region="us-east-1", check=True):
-        env = dict(os.environ, AWS_ACCESS_KEY_ID=self.access_key_id, AWS_SECRET_ACCESS_KEY=self.secret_access_key,
-                   AWS_DEFAULT_REGION=region, AWS_PAGER="")
-        env.pop("AWS_PROFILE", None)
-        result = subprocess.run(["aws", "secretsmanager", *args, "--endpoint-url", self.url], capture_output=True,
-                                text=True, env=env, timeout=120)
-        if check and result.returncode != 0:
-            raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
-        return result
-
-    def aws_json(self, *args, **kwargs):
-        return json.loads(self.aws(*args, **kwargs).stdout)
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
-
-    def close(self):
-        self.stop()
-        self.log.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
+from lockstep_server import ACCOUNT, LOCKSTEP, ROOT, Server  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -18,66 +18,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, LOCKSTEP, Server
+from lockstep_server import User, allow, code, denied, deny, lockstep, policy, unique
 
 OTHER_ACCOUNT = "210987654321"
-
-
-def code(excinfo):
-    return excinfo.value.response["Error"]["Code"]
-
-
-def unique(prefix):
-    return f"{prefix}{uuid.uuid4().hex[:8]}"
-
-
-def lockstep(server, *args, account=ACCOUNT, check=True):
-    result = subprocess.run([LOCKSTEP, *args, "--data-dir", os.path.join(server.directory, "data"), "--account-id", account],
-                            capture_output=True, text=True, timeout=60)
-    if check and result.returncode != 0:
-        raise AssertionError(f"lockstep {' '.join(args)} failed: {result.stderr}")
-    return result
-
-
-def policy(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
-
-
-def allow(action="secretsmanager:*", resource="*", **extra):
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action="secretsmanager:*", resource="*", **extra):
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
-
-
-class User:
-    """A user of an account with its own access key, and boto3 / aws CLI clients signing with it."""
-
-    def __init__(self, server, name, account=ACCOUNT, policies=()):
-        self.server, self.name, self.account = server, name, account
-        self.arn = f"arn:aws:iam::{account}:user/{name}"
-        lockstep(server, "iam", "create-user", "--user-name", name, account=account)
-        for index, document in enumerate(policies):
-            lockstep(server, "iam", "put-user-policy", "--user-name", name, "--policy-name", f"p{index}",
-                     "--policy-document", document, account=account)
-        key = json.loads(lockstep(server, "iam", "create-access-key", "--user-name", name, account=account).stdout)
-        self.key, self.secret = key["AccessKey"]["AccessKeyId"], key["AccessKey"]["SecretAccessKey"]
-        self.sm = server.client(key=self.key, secret=self.secret)
-
-    def aws(self, *args):
-        env = dict(os.environ, AWS_ACCESS_KEY_ID=self.key, AWS_SECRET_ACCESS_KEY=self.secret, AWS_DEFAULT_REGION="us-east-1",
-                   AWS_PAGER="")
-        env.pop("AWS_PROFILE", None)
-        env.pop("AWS_SESSION_TOKEN", None)
-        return subprocess.run(["aws", "secretsmanager", *args, "--endpoint-url", self.server.url], capture_output=True,
-                              text=True, env=env, timeout=120)
-
-
-def denied(call, *args, **kwargs):
-    with pytest.raises(ClientError) as e:
-        call(*args, **kwargs)
-    assert code(e) == "AccessDeniedException", e.value.response
-    return e.value.response["Error"]["Message"]
 
 
 @pytest.fixture

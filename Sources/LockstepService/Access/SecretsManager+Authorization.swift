@@ -8,8 +8,8 @@ extension SecretsManager {
     ///
     /// - Parameter knownPolicy: the secret's resource policy when the caller already read it (GetSecretValue's
     ///   single query does): `.some(nil)` for none, `nil` to look it up.
-    /// - Parameter named: how the request named the secret; when given, a denial names that and gives no reason,
-    ///   so it reads the same whether or not the secret exists (see ``deniedMessage``).
+    /// - Parameter named: how the request named the secret; a denial names it so, and reads the same whether or
+    ///   not the secret exists (see ``deniedMessage(_:_:named:)``).
     func authorize(
         _ secret: SecretRecord,
         named: String? = nil,
@@ -29,11 +29,26 @@ extension SecretsManager {
         )
     }
 
-    /// A denial of an operation on a secret the caller named, worded without anything the caller could not know:
-    /// not the secret's ARN (its random suffix proves the secret exists) and not which policy refused (a resource
-    /// policy exists only for an existing secret).
-    static func deniedMessage(_ principal: Principal, action: String, named: String) -> String {
-        "User: \(principal.arn) is not authorized to perform: \(action) on resource: \(named)"
+    /// A denial of an operation on a secret the caller named, worded without anything the caller could not know
+    /// of a missing secret: the resource as the caller named it (an ARN's random suffix proves the secret exists),
+    /// and no mention of a resource policy, which only an existing secret has, unless the caller's own policies
+    /// allow the call (a missing secret would then have answered ResourceNotFound anyway). Otherwise the denial is
+    /// worded as the caller's own policies decide it, which is what a missing secret gets.
+    static func deniedMessage(
+        _ decision: AuthorizationDecision,
+        _ request: AuthorizationRequest,
+        named: String,
+        withoutResourcePolicy: () -> AuthorizationDecision
+    ) -> String {
+        var shown = request
+        shown.resource = named
+        switch decision {
+        case .explicitDeny(let place) where place.contains("resource-based"), .implicitDeny(let place) where place.contains("resource-based"):
+            let own = withoutResourcePolicy()
+            return PolicyEvaluator.message(for: own.isAllowed ? decision : own, shown)
+        default:
+            return PolicyEvaluator.message(for: decision, shown)
+        }
     }
 
     /// Authorizes the request's operation on a resource: a secret's ARN, or `*` for operations without one.
@@ -77,7 +92,12 @@ extension SecretsManager {
         let facts = RequestFacts(context: context, secret: secret, tags: tags, now: self.now())
         let decision = PolicyEvaluator.decide(request, identity: permissions, resourcePolicy: resourcePolicy, context: facts)
         guard decision.isAllowed else {
-            if let named { throw SecretsManagerError(.accessDenied, Self.deniedMessage(context.caller.principal, action: action, named: named)) }
+            if let named {
+                let message = Self.deniedMessage(decision, request, named: named) {
+                    PolicyEvaluator.decide(request, identity: permissions, resourcePolicy: nil, context: facts)
+                }
+                throw SecretsManagerError(.accessDenied, message)
+            }
             throw SecretsManagerError(.accessDenied, PolicyEvaluator.message(for: decision, request))
         }
     }
