@@ -7,7 +7,10 @@
 #     that run the built `lockstep` executable.
 #  3. Compatibility tests: a real `lockstep serve` on a free loopback port driven by boto3, the aws CLI and raw
 #     SigV4-signed HTTP (tests/compat, pytest), including rotations against the real databases.
-#  4. Crash tests (tests/crash, pytest): every fault point x {PostgreSQL, MariaDB} x {single user, alternating users}
+#  4. Security tests (tests/security, pytest): a strict-mode `lockstep serve` attacked with raw signed requests
+#     (control characters in every member, replication across regions, probing, forged headers, idle connections,
+#     missing root keys), each refusal checked against a sentinel secret that must read the same afterwards.
+#  5. Crash tests (tests/crash, pytest): every fault point x {PostgreSQL, MariaDB} x {single user, alternating users}
 #     x {kill, fail} against a real `lockstep serve` (debug build: fault points are compiled in) and the real
 #     databases, store durability under SIGKILL, and a database outage longer than the retries.
 set -euo pipefail
@@ -26,4 +29,5 @@ swift test --skip-build
 python3 -c "import boto3, botocore, pytest, requests" 2>/dev/null || python3 -m pip install -q boto3 botocore pytest requests
 command -v aws >/dev/null || python3 -m pip install -q awscli
 LOCKSTEP_BIN="$(swift build --show-bin-path)/lockstep" python3 -m pytest -q tests/compat
+LOCKSTEP_BIN="$(swift build --show-bin-path)/lockstep" python3 -m pytest -q tests/security
 LOCKSTEP_BIN="$(swift build --show-bin-path)/lockstep" python3 -m pytest -q tests/crash

@@ -54,6 +54,34 @@ import Testing
         #expect(try await again.integrityCheck() == "ok")
     }
 
+    /// Text is bound and read with its byte length: a string with an embedded NUL is stored whole and never
+    /// matches the shorter string before the NUL (SQLite would have stopped there with length -1).
+    @Test func stringsWithAnEmbeddedNULAreStoredWholeAndMatchOnlyThemselves() async throws {
+        let store = try SQLiteSecretStore(path: self.path)
+        var draft = self.secret("name\u{0}hidden")
+        draft.description = "before\u{0}after"
+        let record = draft
+        let id = try await store.write { tx in
+            let id = try tx.insertSecret(record)
+            try tx.replaceTags(secretId: id, with: [Tag(Key: "env\u{0}", Value: "v\u{0}w")])
+            return id
+        }
+        let scope = record.scope
+        let read = try await store.read { tx in try tx.secret(id: id) }
+        #expect(read?.name == "name\u{0}hidden")
+        #expect(read?.description == "before\u{0}after")
+        #expect(try await store.read { tx in try tx.tags(secretId: id) } == [Tag(Key: "env\u{0}", Value: "v\u{0}w")])
+        #expect(try await store.read { tx in try tx.secret(scope: scope, name: "name") } == nil)
+        #expect(try await store.read { tx in try tx.secret(scope: scope, name: "name\u{0}hidden")?.id } == id)
+        #expect(try self.raw().first("SELECT length(CAST(name AS BLOB)) FROM secrets WHERE id = ?", [.integer(id)]) { $0.int64(0) } == 11)
+        // The empty string still binds as text, not NULL.
+        var emptyDraft = self.secret("empty")
+        emptyDraft.description = ""
+        let empty = emptyDraft
+        let emptyId = try await store.write { tx in try tx.insertSecret(empty) }
+        #expect(try await store.read { tx in try tx.secret(id: emptyId)?.description } == "")
+    }
+
     @Test func aFailedWriteLeavesNothingBehind() async throws {
         let store = try SQLiteSecretStore(path: self.path)
         struct Abort: Error {}
