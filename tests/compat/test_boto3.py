@@ -127,7 +127,7 @@ def test_replication_between_regions(server, name):
     assert eu.get_secret_value(SecretId=name)["SecretString"] == "v2"
     with pytest.raises(ClientError) as e:
         eu.put_secret_value(SecretId=name, SecretString="nope")
-    assert code(e) == "InvalidRequestException"
+    assert code(e) == "InvalidParameterException"
     with pytest.raises(ClientError) as e:
         us.delete_secret(SecretId=name)
     assert code(e) == "InvalidRequestException"
