@@ -128,9 +128,19 @@ def test_replication_between_regions(server, name):
     with pytest.raises(ClientError) as e:
         eu.put_secret_value(SecretId=name, SecretString="nope")
     assert code(e) == "InvalidParameterException"
+    assert e.value.response["Error"]["Message"] == ("Operation not permitted on a replica secret. Call must be made in "
+                                                    "primary secret's region.")
     with pytest.raises(ClientError) as e:
         us.delete_secret(SecretId=name)
-    assert code(e) == "InvalidRequestException"
+    assert code(e) == "InvalidParameterException"
+    arn = us.describe_secret(SecretId=name)["ARN"]
+    assert e.value.response["Error"]["Message"] == f"You can't delete secret {arn} that still has replica regions [eu-west-1]."
+    for bad in ("us-east-1", "EU-WEST-1", "mars"):
+        with pytest.raises(ClientError) as e:
+            us.replicate_secret_to_regions(SecretId=name, AddReplicaRegions=[{"Region": bad}])
+        assert code(e) in ("InvalidParameterException", "ValidationException")
+        if bad == "us-east-1":
+            assert e.value.response["Error"]["Message"] == "Invalid replica region."
     eu.stop_replication_to_replica(SecretId=name)
     us.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
     assert eu.get_secret_value(SecretId=name)["SecretString"] == "v2"
