@@ -228,7 +228,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepCLITests",
-            dependencies: ["LockstepCLI", "lockstep"],
+            dependencies: ["LockstepCLI", "LockstepService", "lockstep"],
             swiftSettings: swiftSettings
         ),
     ],

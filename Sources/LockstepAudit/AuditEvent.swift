@@ -124,11 +124,3 @@ public enum LifecycleEventName: String, Sendable, CaseIterable {
     case cancelSecretVersionDelete = "CancelSecretVersionDelete"
     case endSecretVersionDelete = "EndSecretVersionDelete"
 }
-
-/// Operations that only read: CloudTrail's `readOnly`, and no `responseElements` (they may hold values).
-public enum ReadOnlyOperations {
-    public static let names: Set<String> = [
-        "GetSecretValue", "BatchGetSecretValue", "DescribeSecret", "ListSecrets", "ListSecretVersionIds", "GetRandomPassword",
-        "GetResourcePolicy", "ValidateResourcePolicy",
-    ]
-}

@@ -1,3 +1,5 @@
+import LockstepService
+
 /// How the CLI exposes one API operation: the aws CLI's kebab-case command and option names, derived from the
 /// operation's members.
 struct OperationSpec: Sendable {
@@ -33,22 +35,8 @@ struct OperationSpec: Sendable {
 
     var command: String { Self.kebab(self.operation) }
 
-    /// `SecretId` → `secret-id`, `RotationLambdaARN` → `rotation-lambda-arn`.
-    static func kebab(_ name: String) -> String {
-        var result = ""
-        let characters = Array(name)
-        for (index, character) in characters.enumerated() {
-            if character.isUppercase, index > 0 {
-                let previous = characters[index - 1]
-                let next = index + 1 < characters.count ? characters[index + 1] : nil
-                if previous.isLowercase || previous.isNumber || (previous.isUppercase && next?.isLowercase == true) {
-                    result.append("-")
-                }
-            }
-            result.append(contentsOf: character.lowercased())
-        }
-        return result
-    }
+    /// `SecretId` → `secret-id`: the aws CLI's names, as the catalog derives them.
+    static func kebab(_ name: String) -> String { Operation.kebab(name) }
 }
 
 extension OperationSpec {

@@ -14,11 +14,11 @@ public struct OperationDispatcher: Sendable {
         self.manager = manager
     }
 
-    private typealias Handler = @Sendable (SecretsManager, Data, RequestContext) async throws -> Data
-
-    private static func handler<Request: Decodable & Sendable, Response: Encodable & Sendable>(
+    /// The catalog's handler of one operation: decode (directly where the request allows it), validate against the
+    /// model, note the request's condition keys, call, encode.
+    static func handler<Request: Decodable & Sendable, Response: Encodable & Sendable>(
         _ call: @escaping @Sendable (SecretsManager) -> (Request, RequestContext) async throws -> Response
-    ) -> Handler {
+    ) -> Operation.Handler {
         { manager, body, context in
             var context = context
             let request: Request
@@ -41,34 +41,8 @@ public struct OperationDispatcher: Sendable {
         }
     }
 
-    private static let handlers: [String: Handler] = [
-        "BatchGetSecretValue": handler(SecretsManager.batchGetSecretValue),
-        "CancelRotateSecret": handler(SecretsManager.cancelRotateSecret),
-        "CreateSecret": handler(SecretsManager.createSecret),
-        "DeleteSecret": handler(SecretsManager.deleteSecret),
-        "DescribeSecret": handler(SecretsManager.describeSecret),
-        "GetRandomPassword": handler(SecretsManager.getRandomPassword),
-        "GetSecretValue": handler(SecretsManager.getSecretValue),
-        "ListSecretVersionIds": handler(SecretsManager.listSecretVersionIds),
-        "ListSecrets": handler(SecretsManager.listSecrets),
-        "PutSecretValue": handler(SecretsManager.putSecretValue),
-        "RemoveRegionsFromReplication": handler(SecretsManager.removeRegionsFromReplication),
-        "ReplicateSecretToRegions": handler(SecretsManager.replicateSecretToRegions),
-        "RestoreSecret": handler(SecretsManager.restoreSecret),
-        "RotateSecret": handler(SecretsManager.rotateSecret),
-        "StopReplicationToReplica": handler(SecretsManager.stopReplicationToReplica),
-        "TagResource": handler(SecretsManager.tagResource),
-        "UntagResource": handler(SecretsManager.untagResource),
-        "UpdateSecret": handler(SecretsManager.updateSecret),
-        "UpdateSecretVersionStage": handler(SecretsManager.updateSecretVersionStage),
-        "PutResourcePolicy": handler(SecretsManager.putResourcePolicy),
-        "GetResourcePolicy": handler(SecretsManager.getResourcePolicy),
-        "DeleteResourcePolicy": handler(SecretsManager.deleteResourcePolicy),
-        "ValidateResourcePolicy": handler(SecretsManager.validateResourcePolicy),
-    ]
-
     /// The operations this service implements, sorted.
-    public static var operations: [String] { handlers.keys.sorted() }
+    public static var operations: [String] { OperationCatalog.names }
 
     /// Runs `operation` with a JSON request body and returns the JSON response body.
     ///
@@ -80,9 +54,9 @@ public struct OperationDispatcher: Sendable {
         var context = context
         context.operation = operation
         let result: Result<Data, SecretsManagerError>
-        if let handler = Self.handlers[operation] {
+        if let entry = OperationCatalog.operation(named: operation) {
             do {
-                result = .success(try await handler(self.manager, body.isEmpty ? Data("{}".utf8) : body, context))
+                result = .success(try await entry.handler(self.manager, body.isEmpty ? Data("{}".utf8) : body, context))
             } catch let error as SecretsManagerError {
                 result = .failure(error)
             } catch {

@@ -5,13 +5,10 @@ import LockstepCore
 
 /// The audit event of one API call, built from what the dispatcher has at hand.
 enum APICallRecord {
-    /// Operations whose request carries a secret value or a rotation token: their body is redacted here, on the
-    /// request path, so the value never waits in the audit queue. Other bodies are redacted by the writer.
-    static let carriesSecrets: Set<String> = ["CreateSecret", "PutSecretValue", "UpdateSecret"]
-
     static func event(_ operation: String, body: Data, result: Result<Data, SecretsManagerError>, context: RequestContext) -> AuditEvent {
         let principal = context.caller.principal
-        let readOnly = ReadOnlyOperations.names.contains(operation)
+        let entry = OperationCatalog.operation(named: operation)
+        let readOnly = entry?.isReadOnly ?? false
         var error: SecretsManagerError?
         var responseElements: Data?
         switch result {
@@ -27,7 +24,9 @@ enum APICallRecord {
             sourceIPAddress: context.sourceIP,
             userAgent: context.userAgent,
             identity: AuditEvent.Identity(principal),
-            requestParameters: Self.carriesSecrets.contains(operation) ? AuditRedaction.redacted(body) : body,
+            // A body that can carry a value or a rotation token is redacted here, on the request path, so the value
+            // never waits in the audit queue; other bodies are redacted by the writer.
+            requestParameters: entry?.carriesSecrets == true ? AuditRedaction.redacted(body) : body,
             responseElements: responseElements,
             errorCode: error?.code.rawValue,
             errorMessage: error?.message,

@@ -225,13 +225,12 @@ private func requestTag(_ key: ConditionKey, _ tags: [Tag]?) -> [String]? {
     return tags?.first { $0.Key == tagKey }.map { [$0.Value] }
 }
 
-/// `secretsmanager:<Operation>` and its lower-cased form, made once per operation rather than per request.
+/// `secretsmanager:<Operation>` and its lower-cased form, from the catalog (made once per operation, not per request).
 enum ActionNames {
-    private static let known: [String: (String, String)] = Dictionary(
-        uniqueKeysWithValues: OperationDispatcher.operations.map { ($0, ("secretsmanager:" + $0, ("secretsmanager:" + $0).lowercased())) }
-    )
-
     static func of(_ operation: String) -> (String, String) {
-        Self.known[operation] ?? ("secretsmanager:" + operation, ("secretsmanager:" + operation).lowercased())
+        guard let entry = OperationCatalog.operation(named: operation) else {
+            return ("secretsmanager:" + operation, ("secretsmanager:" + operation).lowercased())
+        }
+        return (entry.action, entry.lowercasedAction)
     }
 }
