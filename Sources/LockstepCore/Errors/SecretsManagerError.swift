@@ -128,6 +128,14 @@ extension SecretsManagerError {
         SecretsManagerError(.invalidParameter, "You must provide a value for the \(name) parameter.")
     }
 
+    /// AWS's wording of a broken length bound: "Member must have length less than or equal to 64" (or "greater than or
+    /// equal to 32").
+    public static func lengthRule(_ length: Int, _ range: ClosedRange<Int>) -> String {
+        length > range.upperBound
+            ? "Member must have length less than or equal to \(range.upperBound)"
+            : "Member must have length greater than or equal to \(range.lowerBound)"
+    }
+
     /// A generic "1 validation error" shaped like AWS's constraint messages.
     public static func constraint(_ name: String, value: String? = nil, _ rule: String) -> SecretsManagerError {
         if let value {

@@ -5,7 +5,7 @@ public enum VersionIdentifier {
     /// Throws unless `token` is a valid ClientRequestToken / VersionId (32–64 characters).
     public static func validate(_ token: String, parameter: String = "ClientRequestToken") throws(SecretsManagerError) {
         guard lengthRange.contains(token.count) else {
-            throw .constraint(parameter, value: token, "Member must have length between 32 and 64")
+            throw .constraint(parameter, value: token, SecretsManagerError.lengthRule(token.utf16.count, lengthRange))
         }
         guard token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw SecretsManagerError(.invalidParameter, "The parameter \(parameter) must contain only printable ASCII characters.")
@@ -25,7 +25,7 @@ public enum StagingLabel {
 
     public static func validate(_ label: String, parameter: String = "VersionStage") throws(SecretsManagerError) {
         guard lengthRange.contains(label.count) else {
-            throw .constraint(parameter, value: label, "Member must have length between 1 and 256")
+            throw .constraint(parameter, value: label, SecretsManagerError.lengthRule(label.utf16.count, lengthRange))
         }
     }
 }

@@ -19,12 +19,18 @@ public enum SecretValue: Sendable, Hashable {
             throw SecretsManagerError(.invalidParameter, "You can't specify both a binary secret value and a string secret value in the same secret.")
         case (let string?, nil):
             guard (1...maximumBytes).contains(string.utf8.count) else {
-                throw .constraint("secretString", "Member must have length between 1 and \(maximumBytes)")
+                throw .constraint(
+                    "secretString",
+                    string.utf8.count == 0 ? "Member must have length greater than or equal to 1" : "Member must have length less than or equal to \(maximumBytes)"
+                )
             }
             return .string(string)
         case (nil, let binary?):
             guard (1...maximumBytes).contains(binary.count) else {
-                throw .constraint("secretBinary", "Member must have length between 1 and \(maximumBytes)")
+                throw .constraint(
+                    "secretBinary",
+                    binary.count == 0 ? "Member must have length greater than or equal to 1" : "Member must have length less than or equal to \(maximumBytes)"
+                )
             }
             return .binary(binary)
         }

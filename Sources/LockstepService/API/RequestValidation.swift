@@ -104,8 +104,7 @@ struct StringConstraint: Sendable {
             return allowed.contains(value) ? nil : "Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]"
         }
         let length = value.utf16.count
-        if length > self.max { return "Member must have length less than or equal to \(self.max)" }
-        if length < self.min { return "Member must have length greater than or equal to \(self.min)" }
+        if !(self.min...self.max).contains(length) { return SecretsManagerError.lengthRule(length, self.min...self.max) }
         switch self.characters {
         case .any: return nil
         case .printable:
@@ -149,14 +148,9 @@ struct ConstraintCheck {
 
     mutating func checkCount<T>(_ values: [T]?, at path: String, min: Int = 0, max: Int? = nil, shown: (T) -> String = { "\($0)" }) {
         guard let values else { return }
-        let rule: String
-        if let max, values.count > max {
-            rule = "Member must have length less than or equal to \(max)"
-        } else if values.count < min {
-            rule = "Member must have length greater than or equal to \(min)"
-        } else {
-            return
-        }
+        let range = min...(max ?? Int.max)
+        guard !range.contains(values.count) else { return }
+        let rule = SecretsManagerError.lengthRule(values.count, range)
         let list = "[" + values.map { Self.shown(shown($0)) }.joined(separator: ", ") + "]"
         self.violations.append("Value '\(list)' at '\(path)' failed to satisfy constraint: \(rule)")
     }
