@@ -1,8 +1,8 @@
 import CoreMetrics
 import Foundation
+import LockstepService
 import Metrics
 import Prometheus
-import LockstepService
 import Synchronization
 
 /// Prometheus metrics of the API: requests by operation and error code, and a latency histogram.

@@ -127,7 +127,7 @@ public struct SigV4Verifier: Sendable {
 
     /// At most one of each of ``singleHeaders``.
     static func checkSingleHeaders(_ request: SignableRequest) throws(SecretsManagerError) {
-        var counts = [0, 0, 0, 0]
+        var counts = SIMD4<Int32>()  // no allocation: this runs on every request
         for header in request.headers {
             for (index, name) in Self.singleHeaders.enumerated() where SignableRequest.sameName(header.name, name) {
                 counts[index] += 1
