@@ -42,6 +42,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "BENCHMARK COMPARISON ONLY: evaluate no policies and record no audit log. Never for real secrets.")
     var benchmarkWithoutAccessControl = false
 
+    @Option(help: "Seconds a connection may stay silent (mid-header, mid-body or idle between requests) before it is closed.")
+    var idleTimeout: Double = Double(ServerConfiguration.defaultIdleTimeout.components.seconds)
+
+    @Option(help: "Connections open at once; more wait to be accepted. Lowered to fit the open-file limit (ulimit -n) less a reserve.")
+    var maxConnections = ServerConfiguration.defaultMaximumConnections
+
+    @Option(help: "Comma-separated regions a signature's credential scope may name (default: any name of a region's form, e.g. us-east-1).")
+    var allowedRegions: String?
+
     @Option(help: "Rotations run at once by the scheduler.")
     var maxConcurrentRotations = 4
 
@@ -51,6 +60,11 @@ struct ServeCommand: AsyncParsableCommand {
         guard ServerConfiguration.parseListen(self.listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
+        guard self.idleTimeout > 0, self.idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be between 0 and 86400 seconds") }
+        guard self.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        if let regions = self.allowedRegions, ServerConfiguration.parseRegions(regions) == nil {
+            throw ValidationError("--allowed-regions must be region names such as us-east-1,eu-west-1")
+        }
     }
 
     func run() async throws {
@@ -91,7 +105,14 @@ struct ServeCommand: AsyncParsableCommand {
         let endpoint = setup.endpoint
         let app = try LockstepServer.buildApplication(
             environment: environment,
-            configuration: ServerConfiguration(host: host, port: port, tls: tls),
+            configuration: ServerConfiguration(
+                host: host,
+                port: port,
+                tls: tls,
+                idleTimeout: .milliseconds(Int64(self.idleTimeout * 1_000)),
+                maximumConnections: self.maxConnections,
+                allowedRegions: self.allowedRegions.flatMap(ServerConfiguration.parseRegions)
+            ),
             authentication: self.dev ? .development(account: configuration.account) : .sigV4,
             logger: logger,
             services: [

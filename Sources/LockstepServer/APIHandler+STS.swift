@@ -9,9 +9,12 @@ import LockstepService
 /// a form-encoded body in, XML out.
 extension APIHandler {
     static let stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+    /// The STS actions served (metrics label these; any other action is `unknown`).
+    public static let stsActions: Set<String> = ["AssumeRole", "GetCallerIdentity"]
 
     func handleSTS(_ request: SignableRequest, requestID: String, sourceIP: String) async -> Answer {
-        let form = Self.form(request.body)
+        let parsed = Self.form(request.body)
+        let form = parsed ?? [:]
         let action = form["Action"] ?? "-"
         let caller: Caller
         do {
@@ -20,6 +23,10 @@ extension APIHandler {
             return Self.stsFailure(error, action: action, requestID: requestID, principal: nil)
         }
         let principal = caller.principal
+        guard parsed != nil else {
+            let error = SecretsManagerError(.invalidParameter, "A request parameter must not repeat.")
+            return Self.stsFailure(error, action: action, requestID: requestID, principal: principal.arn)
+        }
         switch action {
         case "GetCallerIdentity":
             let userId = principal.accessKeyId
@@ -144,15 +151,15 @@ extension APIHandler {
         return Answer(status: status, body: Data(body.utf8), operation: action, errorCode: code, principal: principal, contentType: "text/xml")
     }
 
-    /// `a=1&b=x%2By` → members (`+` is a space).
-    static func form(_ body: Data) -> [String: String] {
+    /// `a=1&b=x%2By` → members (`+` is a space); nil when a parameter repeats (one reading for everyone).
+    static func form(_ body: Data) -> [String: String]? {
         var result: [String: String] = [:]
         for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
                 text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
             }
-            result[decode(parts[0])] = parts.count > 1 ? decode(parts[1]) : ""
+            guard result.updateValue(parts.count > 1 ? decode(parts[1]) : "", forKey: decode(parts[0])) == nil else { return nil }
         }
         return result
     }

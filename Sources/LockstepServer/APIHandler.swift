@@ -35,20 +35,30 @@ public struct APIHandler: Sendable {
     public let dispatcher: OperationDispatcher
     public let accessKeys: AccessKeys
     public let authentication: Authentication
-    public let verifier = SigV4Verifier(service: "secretsmanager")
+    public let verifier: SigV4Verifier
     /// STS's AssumeRole and GetCallerIdentity are served on the same endpoint (signed for the `sts` service).
-    public let stsVerifier = SigV4Verifier(service: "sts")
+    public let stsVerifier: SigV4Verifier
     /// Whether requests arrive over TLS (`aws:SecureTransport`).
     public let secureTransport: Bool
     public let now: @Sendable () -> Date
 
+    /// - Parameters:
+    ///   - dispatcher: the operations.
+    ///   - accessKeys: the credentials signatures are checked against.
+    ///   - authentication: SigV4 against stored keys, or development mode.
+    ///   - allowedRegions: when set, the only regions a credential scope may name (otherwise any region name).
+    ///   - secureTransport: whether requests arrive over TLS.
+    ///   - now: the clock for signature dates and sessions.
     public init(
         dispatcher: OperationDispatcher,
         accessKeys: AccessKeys,
         authentication: Authentication,
+        allowedRegions: Set<String>? = nil,
         secureTransport: Bool = false,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.verifier = SigV4Verifier(service: "secretsmanager", allowedRegions: allowedRegions)
+        self.stsVerifier = SigV4Verifier(service: "sts", allowedRegions: allowedRegions)
         self.dispatcher = dispatcher
         self.accessKeys = accessKeys
         self.authentication = authentication
@@ -88,6 +98,11 @@ public struct APIHandler: Sendable {
             secureTransport: self.secureTransport,
             requestID: requestID
         )
+        // One reading of the body for everyone: a member named twice could mean one secret to the operation and
+        // another to the audit record.
+        if let duplicate = JSONDuplicateKeys.firstDuplicate(in: request.body) {
+            return Self.failure(Self.duplicateField(duplicate), operation: operation, principal: principal.arn)
+        }
         do {
             let body = try await self.dispatcher.invoke(operation, body: request.body, context: context)
             return Answer(status: 200, body: body, operation: operation, errorCode: nil, principal: principal.arn)
@@ -127,6 +142,11 @@ public struct APIHandler: Sendable {
             throw SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
         }
         return (credential.caller, authorization.scope.region)
+    }
+
+    /// SerializationException for a body naming a member twice (the name bounded and made printable).
+    static func duplicateField(_ name: String) -> SecretsManagerError {
+        SecretsManagerError(.serialization, "Duplicate field '\(SigV4Verifier.printableText(name))' in the request.")
     }
 
     /// AWS's error shape: `{"__type": "...", "message": "..."}`, HTTP 400 for client errors, 500 for ours.

@@ -38,6 +38,7 @@ public enum LockstepServer {
             dispatcher: environment.dispatcher,
             accessKeys: AccessKeys(manager: environment.manager),
             authentication: authentication,
+            allowedRegions: configuration.allowedRegions,
             secureTransport: configuration.tls != nil
         )
         let router = Router(context: PeerRequestContext.self)
@@ -57,16 +58,30 @@ public enum LockstepServer {
                 body: .init(byteBuffer: ByteBuffer(string: ServerMetrics.shared.render()))
             )
         }
-        var server: HTTPServerBuilder = .http1()
+        // A silent connection (a partial header, a stalled body, an idle keep-alive) is closed after the idle timeout;
+        // beyond the connection limit new connections wait in the backlog instead of taking descriptors the store needs.
+        let http1: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout)))
+        var server = http1
         if let tls = configuration.tls {
             let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }
             let key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
-            server = try .tls(.http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key)))
+            server = try .tls(http1, tlsConfiguration: .makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key)))
+        }
+        let connectionLimit = ServerConfiguration.connectionLimit(requested: configuration.maximumConnections)
+        if connectionLimit < configuration.maximumConnections {
+            logger.notice(
+                "connection limit lowered to fit the open-file limit",
+                metadata: ["requested": .stringConvertible(configuration.maximumConnections), "limit": .stringConvertible(connectionLimit)]
+            )
         }
         return Application(
             router: router,
             server: server,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lockstep"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "lockstep",
+                availableConnectionsDelegate: MaximumAvailableConnections(connectionLimit)
+            ),
             // Started in this order, stopped in reverse: the HTTP server first, then the scheduler (and anything else),
             // then the audit log writes what is queued, then the store checkpoints.
             services: [StoreShutdown(store: environment.store, logger: logger), environment.auditLog] + services,
@@ -103,14 +118,16 @@ public enum LockstepServer {
         }
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         ServerMetrics.shared.record(operation: answer.operation, errorCode: answer.errorCode, nanoseconds: elapsed)
+        // Request-derived values (the operation is the target as sent) go through LogValue: quoted and escaped when
+        // they hold anything but plain characters, so they can't forge fields or lines.
         logger.info(
             "request",
             metadata: [
                 "request-id": .string(requestId),
-                "operation": .string(answer.operation),
+                "operation": .string(LogValue.quoted(answer.operation)),
                 "status": .stringConvertible(answer.status),
-                "error": .string(answer.errorCode ?? "-"),
-                "principal": .string(answer.principal ?? "-"),
+                "error": .string(LogValue.quoted(answer.errorCode ?? "-")),
+                "principal": .string(LogValue.quoted(answer.principal ?? "-")),
                 "micros": .stringConvertible(elapsed / 1_000),
             ]
         )

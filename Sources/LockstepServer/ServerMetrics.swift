@@ -1,10 +1,15 @@
 import CoreMetrics
 import Foundation
+import LockstepService
 import Metrics
 import Prometheus
 import Synchronization
 
 /// Prometheus metrics of the API: requests by operation and error code, and a latency histogram.
+///
+/// Every label value comes from a fixed set: the operation is one the server implements (``operations``), `-` for a
+/// request without one, or `unknown` for anything else, whatever the request said; the code is one of our error
+/// codes. So no request, signed or not, can add a series.
 ///
 /// `MetricsSystem` can be bootstrapped once per process; the registry is shared by every server in it (tests run
 /// several).
@@ -25,6 +30,17 @@ public final class ServerMetrics: Sendable {
 
     private init() {}
 
+    /// The operation labels: every Secrets Manager operation the dispatcher implements and the STS actions served.
+    public static let operations: Set<String> = Set(OperationDispatcher.operations).union(APIHandler.stsActions)
+    /// The label of every other operation name.
+    public static let unknownOperation = "unknown"
+
+    /// The label for a request's operation: itself when known, `-` when absent, ``unknownOperation`` otherwise.
+    static func label(forOperation operation: String) -> String {
+        if operation == "-" || Self.operations.contains(operation) { return operation }
+        return Self.unknownOperation
+    }
+
     /// Makes swift-metrics report to ``registry`` (once).
     public func bootstrap() {
         self.bootstrapped.withLock { done in
@@ -35,6 +51,7 @@ public final class ServerMetrics: Sendable {
     }
 
     func record(operation: String, errorCode: String?, nanoseconds: UInt64) {
+        let operation = Self.label(forOperation: operation)
         let series = Series(operation: operation, code: errorCode ?? "OK")
         let counter = self.counters.withLock { counters in
             if let counter = counters[series] { return counter }

@@ -13,11 +13,7 @@ import LockstepStore
 extension SecretsManager {
     /// `xx-name-N` region names, such as `eu-west-1` or `us-gov-east-1`.
     static func isRegionName(_ name: String) -> Bool {
-        let parts = name.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count >= 3, parts[0].count == 2, let number = parts.last, !number.isEmpty, number.allSatisfy(\.isASCII),
-            number.allSatisfy(\.isNumber)
-        else { return false }
-        return parts.dropLast().allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isLowercase } }
+        RegionName.isValid(name)
     }
 
     static func validateReplicaRegions(_ regions: [ReplicaRegionType], primaryRegion: String) throws -> [ReplicaRegionType] {

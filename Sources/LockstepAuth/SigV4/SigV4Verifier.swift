@@ -21,16 +21,30 @@ public struct SigV4Authorization: Sendable, Hashable {
 /// Verification is two steps so that the caller can look the access key up (I/O) in between:
 /// ``parse(_:now:)`` checks the header's form, the scope and the clock; ``verify(_:of:secret:generation:)``
 /// recomputes the signature and compares it in constant time.
+///
+/// Strict where AWS is: exactly one `Authorization`, `X-Amz-Date`, `X-Amz-Target` and `X-Amz-Security-Token`;
+/// every `x-amz-*` header the request carries, and `host`, must be signed; the scope's region must have the form of a
+/// region name (and be one of ``allowedRegions`` when that is set).
 public struct SigV4Verifier: Sendable {
     public static let algorithm = "AWS4-HMAC-SHA256"
     /// How far `X-Amz-Date` may be from the server's clock.
     public static let allowedSkew: TimeInterval = 300
 
-    public let service: String
-    private let cache = SigningKeyCache()
+    /// Headers a request may carry once at most: a second copy could be read differently by the signature and by
+    /// whatever acts on the request.
+    public static let singleHeaders = ["authorization", "x-amz-date", "x-amz-target", "x-amz-security-token"]
 
-    public init(service: String = "secretsmanager") {
+    public let service: String
+    /// When set, the only regions a credential scope may name; otherwise any name of a region's form.
+    public let allowedRegions: Set<String>?
+    let cache = SigningKeyCache()
+
+    /// - Parameters:
+    ///   - service: the service name the credential scope must name.
+    ///   - allowedRegions: when set, the only regions accepted in the credential scope.
+    public init(service: String = "secretsmanager", allowedRegions: Set<String>? = nil) {
         self.service = service
+        self.allowedRegions = allowedRegions
     }
 
     /// Checks the form of the `Authorization` header, the credential scope and the request date.
@@ -38,10 +52,13 @@ public struct SigV4Verifier: Sendable {
         guard let header = request.header("authorization"), !header.isEmpty else {
             throw SecretsManagerError(.missingAuthenticationToken, "Missing Authentication Token")
         }
+        try Self.checkSingleHeaders(request)
         guard header.hasPrefix(Self.algorithm + " ") else {
             throw SecretsManagerError(.incompleteSignature, "Authorization header requires the \(Self.algorithm) algorithm.")
         }
-        let fields = Self.fields(of: header.utf8.dropFirst(Self.algorithm.utf8.count + 1))
+        guard let fields = Self.fields(of: header.utf8.dropFirst(Self.algorithm.utf8.count + 1)) else {
+            throw SecretsManagerError(.incompleteSignature, "Authorization header parameters must not repeat.")
+        }
         let missing = ["Credential", "SignedHeaders", "Signature"].filter { fields[$0] == nil }
         guard missing.isEmpty else {
             let text = missing.map { "Authorization header requires '\($0)' parameter." }.joined(separator: " ")
@@ -60,6 +77,12 @@ public struct SigV4Verifier: Sendable {
         guard scope.service == self.service else {
             throw SecretsManagerError(.invalidSignature, "Credential should be scoped to correct service: '\(self.service)'.")
         }
+        guard RegionName.isValid(scope.region), self.allowedRegions?.contains(scope.region) ?? true else {
+            throw SecretsManagerError(
+                .incompleteSignature,
+                "Credential should be scoped to a valid region, not '\(Self.printable(scope.region))'."
+            )
+        }
         guard let signature = Hex.decode(fields["Signature"]!), signature.count == 32 else {
             throw SecretsManagerError(.incompleteSignature, "The Signature parameter must be 64 hexadecimal characters.")
         }
@@ -69,6 +92,7 @@ public struct SigV4Verifier: Sendable {
         guard signedHeaders.contains("host") else {
             throw SecretsManagerError(.incompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
         }
+        try Self.checkAmzHeadersSigned(request, signedHeaders: signedHeaders)
         guard let amzDate = request.header("x-amz-date") else {
             throw SecretsManagerError(.incompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
@@ -101,15 +125,78 @@ public struct SigV4Verifier: Sendable {
         )
     }
 
-    /// `Credential=..., SignedHeaders=..., Signature=...` → fields, working on bytes (this runs on every request).
-    static func fields(of parameters: Substring.UTF8View) -> [String: String] {
+    /// At most one of each of ``singleHeaders``.
+    static func checkSingleHeaders(_ request: SignableRequest) throws(SecretsManagerError) {
+        var counts = SIMD4<Int32>()  // no allocation: this runs on every request
+        for header in request.headers {
+            for (index, name) in Self.singleHeaders.enumerated() where SignableRequest.sameName(header.name, name) {
+                counts[index] += 1
+                if counts[index] > 1 {
+                    throw SecretsManagerError(
+                        .incompleteSignature,
+                        "The request must not carry more than one '\(Self.displayNames[index])' header."
+                    )
+                }
+            }
+        }
+    }
+
+    static let displayNames = ["Authorization", "X-Amz-Date", "X-Amz-Target", "X-Amz-Security-Token"]
+
+    /// Every `x-amz-*` header sent must be signed (AWS's rule): otherwise it could be changed or added in transit,
+    /// re-targeting a captured request (`X-Amz-Target`) or replaying it with another date.
+    static func checkAmzHeadersSigned(_ request: SignableRequest, signedHeaders: [String]) throws(SecretsManagerError) {
+        for header in request.headers where Self.isAmzHeader(header.name) {
+            guard !signedHeaders.contains(where: { SignableRequest.sameName($0, header.name) }) else { continue }
+            let known = Self.singleHeaders.firstIndex { SignableRequest.sameName($0, header.name) }.map { Self.displayNames[$0] }
+            throw SecretsManagerError(
+                .incompleteSignature,
+                "'\(known ?? Self.printable(header.name.lowercased()))' must be a 'SignedHeader' in the AWS Authorization."
+            )
+        }
+    }
+
+    /// `x-amz-` in any case (not `x-amzn-`, which AWS's SDKs leave unsigned).
+    static func isAmzHeader(_ name: String) -> Bool {
+        var prefix = "x-amz-".utf8.makeIterator()
+        for byte in name.utf8 {
+            guard let expected = prefix.next() else { return true }
+            let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+            guard lower == expected else { return false }
+        }
+        return false
+    }
+
+    /// Request text for an error message: printable ASCII, `'` and `\` escaped, the rest as `\xNN`, cut to 64 bytes.
+    public static func printableText(_ text: String) -> String { Self.printable(text) }
+
+    static func printable(_ text: String) -> String {
+        var result = ""
+        for (index, byte) in text.utf8.enumerated() {
+            guard index < 64 else {
+                result += "..."
+                break
+            }
+            switch byte {
+            case UInt8(ascii: "'"), UInt8(ascii: "\\"): result += "\\" + String(Unicode.Scalar(byte))
+            case 0x20...0x7E: result.unicodeScalars.append(Unicode.Scalar(byte))
+            default: result += String(format: "\\x%02x", byte)
+            }
+        }
+        return result
+    }
+
+    /// `Credential=..., SignedHeaders=..., Signature=...` → fields, working on bytes (this runs on every request);
+    /// nil when a parameter repeats.
+    static func fields(of parameters: Substring.UTF8View) -> [String: String]? {
         var fields: [String: String] = [:]
         for part in parameters.split(separator: UInt8(ascii: ",")) {
             var part = part[...]
             while part.first == UInt8(ascii: " ") { part = part.dropFirst() }
             while part.last == UInt8(ascii: " ") { part = part.dropLast() }
             guard let equals = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            fields[String(decoding: part[..<equals], as: UTF8.self)] = String(decoding: part[part.index(after: equals)...], as: UTF8.self)
+            let name = String(decoding: part[..<equals], as: UTF8.self)
+            guard fields.updateValue(String(decoding: part[part.index(after: equals)...], as: UTF8.self), forKey: name) == nil else { return nil }
         }
         return fields
     }
@@ -128,11 +215,13 @@ public struct SigV4Verifier: Sendable {
         secret: () throws -> String,
         generation: String
     ) throws {
-        let key = try self.cache.key(
-            for: .init(accessKeyId: authorization.accessKeyId, generation: generation, scope: authorization.scope)
-        ) { SigningKey.derive(secret: try secret(), scope: authorization.scope) }
+        let entry = SigningKeyCache.Entry(accessKeyId: authorization.accessKeyId, generation: generation, scope: authorization.scope)
+        let cached = self.cache.key(for: entry)
+        let key = try cached ?? HMAC<SHA256>(key: SigningKey.derive(secret: secret(), scope: authorization.scope))
         let expected = SigningKey.signature(Self.stringToSign(request, authorization: authorization), with: key)
-        guard Self.constantTimeEqual(expected, authorization.signature) else {
+        let matches = Self.constantTimeEqual(expected, authorization.signature)
+        if matches, cached == nil { self.cache.insert(key, for: entry) }
+        guard matches else {
             throw SecretsManagerError(
                 .invalidSignature,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."

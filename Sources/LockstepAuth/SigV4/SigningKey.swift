@@ -47,7 +47,9 @@ public enum SigningKey {
 }
 
 /// Derived signing keys, kept as keyed HMAC states, by access key, a generation tag (the key's creation time) and
-/// scope; deriving costs four HMACs, a lookup one hash. Bounded: cleared when full (keys are per day, so churn is low).
+/// scope; deriving costs four HMACs, a lookup one hash. Only a key that has just verified a signature is kept
+/// (``insert(_:for:)`` after the comparison), so requests with a made-up scope or a wrong signature never add
+/// entries. Bounded as well: cleared when full (keys are per day, so churn is low).
 final class SigningKeyCache: Sendable {
     struct Entry: Hashable {
         var accessKeyId: String
@@ -56,19 +58,24 @@ final class SigningKeyCache: Sendable {
     }
 
     private let keys = Mutex<[Entry: HMAC<SHA256>]>([:])
-    private let capacity: Int
+    let capacity: Int
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
-    func key(for entry: Entry, derive: () throws -> SymmetricKey) rethrows -> HMAC<SHA256> {
-        if let key = self.keys.withLock({ $0[entry] }) { return key }
-        let key = HMAC<SHA256>(key: try derive())
+    /// The cached key, if one verified a signature for `entry` before.
+    func key(for entry: Entry) -> HMAC<SHA256>? {
+        self.keys.withLock { $0[entry] }
+    }
+
+    /// Keeps a key that verified a signature.
+    func insert(_ key: HMAC<SHA256>, for entry: Entry) {
         self.keys.withLock { keys in
             if keys.count >= self.capacity { keys.removeAll(keepingCapacity: true) }
             keys[entry] = key
         }
-        return key
     }
+
+    var count: Int { self.keys.withLock { $0.count } }
 }
 
 enum Hex {
