@@ -1,7 +1,6 @@
 """A real `lockstep serve` for the protocol security tests, and raw requests signed by hand.
 
-Independent of tests/security/conftest.py: test_protocol.py imports this module directly. The server runs with
-access control on and SigV4 against the stored keys (the default: not `--dev`, not
+The server (tests/support/lockstep_server.py) runs with access control on and SigV4 against the stored keys (the default: not `--dev`, not
 `--benchmark-without-access-control`), on a free loopback port, with the administrator key read from its stdout.
 """
 import datetime
@@ -10,69 +9,21 @@ import hmac
 import http.client
 import json
 import os
-import re
-import resource
-import shutil
-import signal
 import socket
-import subprocess
-import tempfile
-import threading
-import time
+import sys
 
 import boto3
 from botocore.config import Config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-LOCKSTEP = os.environ.get("LOCKSTEP_BIN", os.path.join(ROOT, ".build", "debug", "lockstep"))
-ACCOUNT = "123456789012"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+
+import lockstep_server  # noqa: E402
+
 JSON = "application/x-amz-json-1.1"
 
 
-class Server:
-    """`lockstep serve` on 127.0.0.1:0 with its own data directory; `nofile` lowers its open-file limit."""
-
-    def __init__(self, *extra_args, nofile=None):
-        self.directory = tempfile.mkdtemp(prefix="lockstep-security-")
-        self.log_path = os.path.join(self.directory, "server.log")
-        self.log = open(self.log_path, "w+")
-        env = dict(os.environ)
-        env.pop("LOCKSTEP_ROOT_KEY", None)
-
-        def limit_files():
-            if nofile is not None:
-                _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
-
-        self.process = subprocess.Popen(
-            [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(self.directory, "data"),
-             "--account-id", ACCOUNT, *extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env, preexec_fn=limit_files,
-        )
-        self.access_key_id = self.secret_access_key = None
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("lockstep serve exited: " + self.server_log())
-            if m := re.search(r"AWS_ACCESS_KEY_ID=(\S+)", line):
-                self.access_key_id = m.group(1)
-            if m := re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", line):
-                self.secret_access_key = m.group(1)
-            if m := re.search(r"listening on (https?://[\d.]+:(\d+))", line):
-                self.url = m.group(1)
-                self.port = int(m.group(2))
-                break
-        else:
-            raise RuntimeError("lockstep serve did not start: " + self.server_log())
-        # Keep reading stdout so the server can never block on a full pipe.
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()
-        self.host = f"127.0.0.1:{self.port}"
-
-    def server_log(self):
-        self.log.flush()
-        with open(self.log_path) as f:
-            return f.read()
+class Server(lockstep_server.Server):
+    """The shared test server (tests/support/lockstep_server.py) plus requests signed by hand."""
 
     def client(self, region="us-east-1", read_timeout=60):
         return boto3.client(
@@ -83,17 +34,6 @@ class Server:
 
     def is_running(self):
         return self.process.poll() is None
-
-    def close(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
 
     # Raw requests
 

@@ -6,7 +6,6 @@ JSON members.
 """
 import os
 import shlex
-import socket
 import sys
 import time
 

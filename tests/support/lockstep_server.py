@@ -2,11 +2,12 @@
 import json
 import os
 import re
+import resource
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import uuid
@@ -22,15 +23,25 @@ ACCOUNT = "123456789012"
 
 
 class Server:
-    def __init__(self, *extra_args):
-        self.directory = tempfile.mkdtemp(prefix="lockstep-compat-")
-        self.log = open(os.path.join(self.directory, "server.log"), "w+")
+    """`lockstep serve` on 127.0.0.1:0 with its own data directory, the administrator key read from its stdout;
+    `nofile` lowers the server's open-file limit."""
+
+    def __init__(self, *extra_args, nofile=None):
+        self.directory = tempfile.mkdtemp(prefix="lockstep-test-")
+        self.log_path = os.path.join(self.directory, "server.log")
+        self.log = open(self.log_path, "w+")
         env = dict(os.environ)
         env.pop("LOCKSTEP_ROOT_KEY", None)
+
+        def limit_files():
+            if nofile is not None:
+                _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
+
         self.process = subprocess.Popen(
             [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(self.directory, "data"),
              "--account-id", ACCOUNT, *extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env,
+            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env, preexec_fn=limit_files,
         )
         self.access_key_id = self.secret_access_key = None
         deadline = time.time() + 60
@@ -48,10 +59,13 @@ class Server:
                 break
         else:
             raise RuntimeError("lockstep serve did not start: " + self.server_log())
+        # Keep reading stdout so the server can never block on a full pipe.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+        self.host = f"127.0.0.1:{self.port}"
 
     def server_log(self):
         self.log.flush()
-        with open(self.log.name) as f:
+        with open(self.log_path) as f:
             return f.read()
 
     def client(self, region="us-east-1", key=None, secret=None):
