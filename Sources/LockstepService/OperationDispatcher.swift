@@ -87,6 +87,10 @@ public struct OperationDispatcher: Sendable {
     static func decode<T: Decodable>(_ type: T.Type, from body: Data) throws -> T {
         do {
             return try Self.decoder.decode(type, from: body)
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw SecretsManagerError(.serialization, "The request body must be a JSON object.")
+        } catch DecodingError.valueNotFound(_, let context) where context.codingPath.isEmpty {
+            throw SecretsManagerError(.serialization, "The request body must be a JSON object.")
         } catch DecodingError.keyNotFound(let key, _) {
             throw SecretsManagerError.missingParameter(key.stringValue)
         } catch DecodingError.valueNotFound(_, let context) {

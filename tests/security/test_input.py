@@ -133,3 +133,13 @@ def test_lengths_are_bounded_with_aws_messages(server, admin):
     status, answer = signed(server, "GetSecretValue", {"SecretId": "", "VersionStage": ""})
     assert message(answer).startswith("2 validation errors detected: "), answer
     sentinel.assert_unchanged()
+
+
+@pytest.mark.parametrize("body", ["[]", "null", '"SecretId"', "42", '{"SecretId": "a"} trailing', "{", ""])
+def test_a_body_that_is_not_one_json_object_is_a_serialization_error(server, admin, body):
+    sentinel = Sentinel(admin)
+    status, answer = signed(server, "DeleteSecret", body if body else "{}")
+    assert status == 400, answer
+    assert answer["__type"] in ("SerializationException", "InvalidParameterException"), answer
+    assert "  " not in message(answer) and "the  parameter" not in message(answer)
+    sentinel.assert_unchanged()
