@@ -56,10 +56,11 @@ extension SecretsManager {
                 }
                 return key
             } ?? .createdDate
+        // AWS lists oldest first (ascending) unless told otherwise.
         let ascending: Bool
         switch request.SortOrder {
-        case nil, "desc": ascending = false
-        case "asc": ascending = true
+        case nil, "asc": ascending = true
+        case "desc": ascending = false
         case let other?: throw SecretsManagerError.constraint("sortOrder", value: other, "Member must satisfy enum value set: [asc, desc]")
         }
         let filters = try SecretFilter.parse(request.Filters)

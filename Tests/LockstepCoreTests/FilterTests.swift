@@ -67,6 +67,20 @@ private func matches(_ key: SecretFilter.Key, _ values: [String], _ attributes: 
         #expect(!matches(.owningService, ["rds"], bare))
     }
 
+    /// The value is split into words before its case is folded, exactly as the attribute is.
+    @Test func theValueIsSplitLikeTheAttributeBeforeCaseIsFolded() {
+        let secret = SecretFilter.Attributes(name: "SecretOne61db85", description: "AppBetaCredentials", tags: [], primaryRegion: nil, owningService: nil)
+        let all = { (value: String) in SecretFilter(key: .all, values: [value]).matches(secret) }
+        #expect(all("SecretOne"))
+        #expect(all("secretone") == false, "one lower-case word is not a prefix of a word of SecretOne61db85")
+        #expect(all("one61"))
+        #expect(all("AppBeta"))
+        #expect(all("beta app"))
+        #expect(!all("61db"), "a lower-case run with digits stays one word")
+        #expect(SecretFilter(key: .description, values: ["CREDENTIALS"]).matches(secret))
+        #expect(!SecretFilter(key: .name, values: ["secretOne"]).matches(secret), "name is a case-sensitive prefix")
+    }
+
     @Test func allSearchesNameDescriptionAndTagsByWord() {
         #expect(matches(.all, ["billing"]), "description")
         #expect(matches(.all, ["payments"]), "tag value, case-insensitive")
@@ -111,7 +125,10 @@ private func matches(_ key: SecretFilter.Key, _ values: [String], _ attributes: 
     @Test func words() {
         #expect(SecretFilter.words("MyDbPassword") == ["My", "Db", "Password"])
         #expect(SecretFilter.words("prod/db_user-1.x") == ["prod", "db", "user", "1", "x"])
-        #expect(SecretFilter.words("DBPassword") == ["DBPassword"])
+        #expect(SecretFilter.words("DBPassword") == ["DB", "Password"])
+        #expect(SecretFilter.words("COMPANYthings") == ["COMPAN", "Ythings"])
+        #expect(SecretFilter.words("SecretOne61db85") == ["Secret", "One61db85"])
+        #expect(SecretFilter.words("AppBeta") == ["App", "Beta"])
         #expect(SecretFilter.words("  ") == [])
         #expect(SecretFilter.words("") == [])
         #expect(SecretFilter.words("a1B") == ["a1B"])

@@ -24,9 +24,12 @@ import Testing
         } while token != nil
         #expect(names == (0..<25).map { String(format: "app/secret-%02d", $0) })
         #expect(pages == 3)
-        let newestFirst = try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 3), context: h.context)
+        // AWS's default order is oldest first; `desc` reverses it.
+        let oldestFirst = try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 3), context: h.context)
+        #expect(oldestFirst.SecretList.map(\.Name) == ["app/secret-00", "app/secret-01", "app/secret-02"])
+        #expect(oldestFirst.SecretList.first?.SecretVersionsToStages?.values.first == ["AWSCURRENT"])
+        let newestFirst = try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 3, SortOrder: "desc"), context: h.context)
         #expect(newestFirst.SecretList.map(\.Name) == ["app/secret-24", "app/secret-23", "app/secret-22"])
-        #expect(newestFirst.SecretList.first?.SecretVersionsToStages?.values.first == ["AWSCURRENT"])
     }
 
     @Test func badTokensAndParametersAreRefused() async throws {

@@ -93,33 +93,45 @@ public struct SecretFilter: Sendable, Hashable {
 
     static func match(_ pattern: String, _ value: String, wordWise: Bool) -> Bool {
         guard wordWise else { return value.hasPrefix(pattern) }
-        let patternWords = words(pattern.lowercased())
+        // Both sides are split the same way first, then folded: splitting a lower-cased value would lose the
+        // case changes that separate its words.
+        let patternWords = words(pattern).map { $0.lowercased() }
         guard !patternWords.isEmpty else { return false }
         let valueWords = words(value).map { $0.lowercased() }
         return patternWords.allSatisfy { word in valueWords.contains { $0.hasPrefix(word) } }
     }
 
-    /// Splits on any character that is not a letter or digit, and before an upper-case letter that follows a
-    /// lower-case one (`MyDbPassword` → `My`, `Db`, `Password`).
+    /// AWS's word split for `description` and `all` (the Secrets Manager guide's "Find secrets"):
+    /// - any character that is not a letter or digit separates words;
+    /// - a lower-case letter followed by an upper-case one ends a word (`MyDbPassword` → `My`, `Db`, `Password`);
+    /// - in a run of capitals, the last capital before a lower-case letter starts the next word
+    ///   (`COMPANYthings` → `COMPAN`, `Ythings`; `DBPassword` → `DB`, `Password`).
+    ///
+    /// Letters and digits next to each other stay one word (`SecretOne61db85` → `Secret`, `One61db85`). The guide
+    /// also names letter/number changes as separators, but AWS's recorded answers treat a lower-case run such as
+    /// `one61db85` as one word; this follows the recorded answers (docs/aws-behaviour.md).
     static func words(_ string: String) -> [String] {
         var words: [String] = []
-        var current = ""
-        var previousWasLower = false
-        for character in string {
+        var current: [Character] = []
+        let characters = Array(string)
+        for (index, character) in characters.enumerated() {
             guard character.isLetter || character.isNumber else {
-                if !current.isEmpty { words.append(current) }
-                current = ""
-                previousWasLower = false
+                if !current.isEmpty { words.append(String(current)) }
+                current = []
                 continue
             }
-            if character.isUppercase, previousWasLower, !current.isEmpty {
-                words.append(current)
-                current = ""
+            if let previous = current.last, character.isUppercase {
+                let next = index + 1 < characters.count ? characters[index + 1] : nil
+                let endsLowerRun = previous.isLowercase
+                let startsWordInCapitals = previous.isUppercase && next?.isLowercase == true
+                if endsLowerRun || startsWordInCapitals {
+                    words.append(String(current))
+                    current = []
+                }
             }
             current.append(character)
-            previousWasLower = character.isLowercase
         }
-        if !current.isEmpty { words.append(current) }
+        if !current.isEmpty { words.append(String(current)) }
         return words
     }
 }
