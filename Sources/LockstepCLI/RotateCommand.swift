@@ -52,7 +52,12 @@ struct RotateCommand: AsyncParsableCommand {
         let started = Date()
         do {
             let response = try await manager.rotateSecret(
-                RotateSecretRequest(SecretId: self.secretId, RotationLambdaARN: self.rotationLambdaArn, RotationRules: rules),
+                RotateSecretRequest(
+                    SecretId: self.secretId,
+                    ClientRequestToken: UUID().uuidString.lowercased(),
+                    RotationLambdaARN: self.rotationLambdaArn,
+                    RotationRules: rules
+                ),
                 context: context
             )
             writeLine("Rotating \(response.ARN) (version \(response.VersionId ?? "-"))")

@@ -22,11 +22,13 @@ extension SecretsManager {
             try self.authorize(resource: arn, account: context.account, in: tx, context: context)
             if let existing = try tx.secret(scope: context.scope, name: request.Name) {
                 guard existing.deletedDate == nil else { throw SecretsManagerError.nameScheduledForDeletion }
-                // The same token and the same value: a retried request, answered as the first was.
-                if let token, let value, let version = try tx.version(secretId: existing.id, versionId: token),
-                    Self.sameValue(try self.open(version, of: existing, in: tx), value)
-                {
+                // The same token and the same value: a retried request, answered as the first was. The same token
+                // with another value names a version that holds something else.
+                if let token, let value, let version = try tx.version(secretId: existing.id, versionId: token) {
                     context.trace.touched(existing.arn)
+                    guard version.hasValue, Self.sameValue(try self.open(version, of: existing, in: tx), value) else {
+                        throw SecretsManagerError.tokenInUse(token, existing.arn)
+                    }
                     return CreateSecretResponse(ARN: existing.arn, Name: existing.name, VersionId: token, ReplicationStatus: nil)
                 }
                 throw SecretsManagerError.secretExists(request.Name)

@@ -102,10 +102,7 @@ extension SecretsManager {
         }
         if try tx.version(secretId: secret.id, versionId: token) != nil {
             if current == token { return .alreadyStarted(token) }
-            throw SecretsManagerError(
-                .resourceExists,
-                "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn)."
-            )
+            throw SecretsManagerError.tokenInUse(token, secret.arn)
         }
         switch mode {
         case .full:

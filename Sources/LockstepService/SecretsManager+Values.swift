@@ -196,10 +196,7 @@ extension SecretsManager {
             }
             if let existing = try tx.version(secretId: secret.id, versionId: token) {
                 guard Self.sameValue(try self.open(existing, of: secret, in: tx), value) else {
-                    throw SecretsManagerError(
-                        .resourceExists,
-                        "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn)."
-                    )
+                    throw SecretsManagerError.tokenInUse(token, secret.arn)
                 }
                 let response = PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
                 return (response, nil)

@@ -245,7 +245,11 @@ extension Result where Failure == SecretsManagerError {
                 )
             ]
         )
-        let other = await harness.call(frank, "RotateSecret", ["SecretId": "app/db", "RotationLambdaARN": "mariadb-single-user"])
+        let other = await harness.call(
+            frank,
+            "RotateSecret",
+            ["SecretId": "app/db", "RotationLambdaARN": "mariadb-single-user", "ClientRequestToken": UUID().uuidString]
+        )
         #expect(other.errorCode == "AccessDeniedException")
         let allowed = await harness.call(
             frank,

@@ -94,6 +94,10 @@ import Testing
         #expect(first == second)
         var other = request
         other.SecretString = "w"
+        // The token of an existing version with another value: that token is in use (AWS's message).
+        #expect(await awsError { try await h.manager.createSecret(other, context: h.context) } == .tokenInUse(request.ClientRequestToken!, first.ARN))
+        // Another token on an existing name: the secret exists.
+        other.ClientRequestToken = Harness.token()
         #expect(await awsError { try await h.manager.createSecret(other, context: h.context) } == .secretExists("idem"))
     }
 
@@ -210,10 +214,18 @@ import Testing
         )
         #expect(updated.VersionId == token)
         #expect(try await h.stages("s") == [v1: ["AWSPREVIOUS"], token: ["AWSCURRENT"]])
+        // A retry (same token, same value) succeeds with the same version and changes nothing.
+        let retried = try await h.manager.updateSecret(
+            UpdateSecretRequest(SecretId: "s", ClientRequestToken: token, SecretString: "two"),
+            context: h.context
+        )
+        #expect(retried.VersionId == token)
+        #expect(try await h.stages("s") == [v1: ["AWSPREVIOUS"], token: ["AWSCURRENT"]])
+        // The same token with another value is refused.
         let again = await awsError {
-            try await h.manager.updateSecret(UpdateSecretRequest(SecretId: "s", ClientRequestToken: token, SecretString: "two"), context: h.context)
+            try await h.manager.updateSecret(UpdateSecretRequest(SecretId: "s", ClientRequestToken: token, SecretString: "three"), context: h.context)
         }
-        #expect(again?.code == .resourceExists)
+        #expect(again == .tokenInUse(token, updated.ARN))
         let describe = try await h.manager.describeSecret(DescribeSecretRequest(SecretId: "s"), context: h.context)
         #expect(describe.Description == "d")
         // Metadata-only update needs no token and makes no version.

@@ -98,7 +98,22 @@ extension SecretsManagerError {
         SecretsManagerError(.resourceExists, "The operation failed because the secret \(name) already exists.")
     }
 
+    /// A ClientRequestToken already names a version of the secret, holding another value.
+    public static func tokenInUse(_ token: String, _ arn: String) -> SecretsManagerError {
+        SecretsManagerError(
+            .resourceExists,
+            "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(arn)."
+        )
+    }
+
+    /// A value without a ClientRequestToken (CreateSecret, UpdateSecret, PutSecretValue; the SDKs and the CLI fill it in).
     public static let missingClientRequestToken = SecretsManagerError(
+        .invalidRequest,
+        "You must provide a ClientRequestToken value. We recommend a UUID-type value."
+    )
+
+    /// RotateSecret without a ClientRequestToken: AWS answers this one with InvalidParameterException.
+    public static let missingRotationClientRequestToken = SecretsManagerError(
         .invalidParameter,
         "You must provide a ClientRequestToken value. We recommend a UUID-type value."
     )

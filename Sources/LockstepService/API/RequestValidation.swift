@@ -14,15 +14,20 @@ import LockstepCore
 /// lowerCamel member names and 1-based list positions.
 protocol ValidatedRequest {
     func validate(_ check: inout ConstraintCheck)
+    /// Members a request on the wire must carry although the Swift API lets them default (the SDKs fill them in).
+    func checkRequiredMembers() throws(SecretsManagerError)
 }
 
 extension ValidatedRequest {
-    /// Throws AWS's ValidationException naming every violated constraint.
+    /// Throws AWS's ValidationException naming every violated constraint, then any missing required member.
     func validated() throws(SecretsManagerError) {
         var check = ConstraintCheck()
         self.validate(&check)
         try check.finish()
+        try self.checkRequiredMembers()
     }
+
+    func checkRequiredMembers() throws(SecretsManagerError) {}
 }
 
 /// The model's rule for one string member.
@@ -370,6 +375,13 @@ extension RotateSecretRequest: ValidatedRequest {
         check.check(self.RotationRules?.AutomaticallyAfterDays, at: "rotationRules.automaticallyAfterDays", min: 1, max: 1000)
         check.check(self.RotationRules?.Duration, at: "rotationRules.duration", .duration)
         check.check(self.RotationRules?.ScheduleExpression, at: "rotationRules.scheduleExpression", .scheduleExpression)
+    }
+}
+
+extension RotateSecretRequest {
+    /// The engine and `lockstep rotate` may let the service pick the token; a request on the wire must carry one.
+    func checkRequiredMembers() throws(SecretsManagerError) {
+        if self.ClientRequestToken == nil { throw SecretsManagerError.missingRotationClientRequestToken }
     }
 }
 
