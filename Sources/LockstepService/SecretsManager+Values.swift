@@ -173,7 +173,7 @@ extension SecretsManager {
         guard let token = request.ClientRequestToken else { throw SecretsManagerError.missingClientRequestToken }
         try VersionIdentifier.validate(token)
         guard let value = try SecretValue.from(string: request.SecretString?.value, binary: request.SecretBinary?.value) else {
-            throw SecretsManagerError(.invalidParameter, "You must provide either SecretString or SecretBinary.")
+            throw SecretsManagerError(.invalidRequest, "You must provide either SecretString or SecretBinary.")
         }
         if let stages = request.VersionStages {
             guard (1...StagingLabel.maximumPerVersion).contains(stages.count) else {

@@ -37,15 +37,19 @@ private func passwords(_ generator: PasswordGenerator, count: Int = 50) -> [Stri
             #expect(password.contains(where: digits.contains), "\(password)")
             #expect(password.contains(where: punctuation.contains), "\(password)")
         }
-        let withSpace = try PasswordGenerator(length: 5, includeSpace: true)
+        // A space may appear but is not a required type: four characters still hold one of each of the four types.
+        let withSpace = try PasswordGenerator(length: 4, includeSpace: true)
         for password in passwords(withSpace, count: 200) {
-            #expect(password.contains(" "), "\(password)")
+            #expect(password.count == 4)
+            #expect(password.contains(where: lowercase.contains) && password.contains(where: uppercase.contains), "\(password)")
+            #expect(password.contains(where: digits.contains) && password.contains(where: punctuation.contains), "\(password)")
         }
     }
 
     @Test func tooShortForEveryTypeIsRejected() throws {
         expectError(.invalidParameter) { try PasswordGenerator(length: 3) }
-        expectError(.invalidParameter) { try PasswordGenerator(length: 4, includeSpace: true) }
+        expectError(.invalidParameter) { try PasswordGenerator(length: 3, includeSpace: true) }
+        #expect(throws: Never.self) { try PasswordGenerator(length: 4, includeSpace: true) }
         // Without the requirement, any length works.
         let one = try PasswordGenerator(length: 1, requireEachIncludedType: false)
         #expect(passwords(one).allSatisfy { $0.count == 1 })

@@ -44,9 +44,10 @@ public struct PasswordGenerator: Sendable, Hashable {
         self.includeSpace = includeSpace ?? false
         self.requireEachIncludedType = requireEachIncludedType ?? true
         let classes = self.characterClasses
-        guard !classes.isEmpty else {
+        guard !self.alphabet.isEmpty else {
             throw SecretsManagerError(.invalidParameter, "The password can't be generated because all character types are excluded.")
         }
+        // A space is a character the password may hold, not a type it must: it never makes a length too short.
         if self.requireEachIncludedType, classes.count > self.length {
             throw SecretsManagerError(
                 .invalidParameter,
@@ -55,15 +56,21 @@ public struct PasswordGenerator: Sendable, Hashable {
         }
     }
 
-    /// The character classes in use, each without the excluded characters; empty classes are dropped.
+    /// The character types in use (lower case, upper case, digits, punctuation), each without the excluded
+    /// characters; empty ones are dropped. With RequireEachIncludedType the password holds one of each.
     public var characterClasses: [[Character]] {
         var classes: [[Character]] = []
         if !self.excludeLowercase { classes.append(Self.lowercase) }
         if !self.excludeUppercase { classes.append(Self.uppercase) }
         if !self.excludeNumbers { classes.append(Self.digits) }
         if !self.excludePunctuation { classes.append(Self.punctuation) }
-        if self.includeSpace { classes.append([" "]) }
         return classes.map { $0.filter { !self.excludeCharacters.contains($0) } }.filter { !$0.isEmpty }
+    }
+
+    /// Every character the password may hold: the types in use and, with IncludeSpace, the space.
+    public var alphabet: [Character] {
+        let space: [Character] = self.includeSpace && !self.excludeCharacters.contains(" ") ? [" "] : []
+        return self.characterClasses.flatMap { $0 } + space
     }
 
     /// A password from the system CSPRNG.
@@ -75,7 +82,7 @@ public struct PasswordGenerator: Sendable, Hashable {
     /// A password from `generator` (tests pass a seeded one).
     public func generate<G: RandomNumberGenerator>(using generator: inout G) -> String {
         let classes = self.characterClasses
-        let alphabet = classes.flatMap { $0 }
+        let alphabet = self.alphabet
         var characters: [Character] = []
         characters.reserveCapacity(self.length)
         if self.requireEachIncludedType {

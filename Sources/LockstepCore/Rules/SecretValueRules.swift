@@ -57,7 +57,13 @@ public enum DeletionRules {
     public static let defaultRecoveryWindowDays: Int64 = 30
 
     /// The deletion date for a DeleteSecret request made at `now`.
+    ///
+    /// The window is checked first (AWS answers a bad window, 0 included, before the conflict with
+    /// ForceDeleteWithoutRecovery, and before it looks for the secret).
     public static func deletionDate(now: Date, recoveryWindowInDays: Int64?, force: Bool?) throws(SecretsManagerError) -> Date {
+        if let days = recoveryWindowInDays, !recoveryWindowDays.contains(days) {
+            throw SecretsManagerError(.invalidParameter, "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
+        }
         if force == true {
             guard recoveryWindowInDays == nil else {
                 throw SecretsManagerError(
@@ -68,9 +74,6 @@ public enum DeletionRules {
             return now
         }
         let days = recoveryWindowInDays ?? defaultRecoveryWindowDays
-        guard recoveryWindowDays.contains(days) else {
-            throw SecretsManagerError(.invalidParameter, "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
-        }
         return now.addingTimeInterval(TimeInterval(days) * 86_400)
     }
 }
