@@ -16,6 +16,9 @@ extension SecretsManager {
         let tags = try tx.tags(secretId: owner.id)
         let versions = try tx.stages(secretId: owner.id).labelsByVersion
         let replicas = secret.isReplica ? [] : try tx.replicas(of: secret.id)
+        let external = try tx.externalRotation(secretId: owner.id)
+        // A secret that has had tags shows an empty list once the last is removed; one that never had any shows none.
+        let shownTags = tags.isEmpty ? (try tx.hasHadTags(secretId: owner.id) ? [] : nil) : tags
         return DescribeSecretResponse(
             ARN: secret.arn,
             Name: secret.name,
@@ -29,13 +32,17 @@ extension SecretsManager {
             LastAccessedDate: secret.lastAccessedDate,
             DeletedDate: secret.deletedDate,
             NextRotationDate: owner.rotation.nextRotationDate,
-            Tags: tags.isEmpty ? nil : tags,
+            Tags: shownTags,
             VersionIdsToStages: versions.isEmpty ? nil : versions,
             OwningService: owner.owningService,
             CreatedDate: secret.createdDate,
             PrimaryRegion: secret.isReplica || !replicas.isEmpty ? owner.scope.region : nil,
             ReplicationStatus: replicas.isEmpty ? nil : replicas.map(Self.replicationStatus),
-            Type: owner.type
+            Type: owner.type,
+            ExternalSecretRotationMetadata: try external?.metadataJSON.map {
+                try OperationDispatcher.decoder.decode([ExternalSecretRotationMetadataItem].self, from: Data($0.utf8))
+            },
+            ExternalSecretRotationRoleArn: external?.roleARN
         )
     }
 
@@ -165,7 +172,9 @@ extension SecretListEntry {
             OwningService: d.OwningService,
             CreatedDate: d.CreatedDate,
             PrimaryRegion: d.PrimaryRegion,
-            Type: d.Type
+            Type: d.Type,
+            ExternalSecretRotationMetadata: d.ExternalSecretRotationMetadata,
+            ExternalSecretRotationRoleArn: d.ExternalSecretRotationRoleArn
         )
     }
 }

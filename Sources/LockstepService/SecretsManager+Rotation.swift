@@ -42,6 +42,14 @@ extension SecretsManager {
             secret.rotation.lambdaARN = lambda
             if let rules = request.RotationRules { secret.rotation.rules = rules }
             secret.rotation.enabled = true
+            if request.ExternalSecretRotationMetadata != nil || request.ExternalSecretRotationRoleArn != nil {
+                var external = try tx.externalRotation(secretId: secret.id) ?? ExternalRotationRecord(roleARN: nil, metadataJSON: nil)
+                if let role = request.ExternalSecretRotationRoleArn { external.roleARN = role }
+                if let metadata = request.ExternalSecretRotationMetadata {
+                    external.metadataJSON = String(decoding: try OperationDispatcher.encoder.encode(metadata), as: UTF8.self)
+                }
+                try tx.setExternalRotation(secretId: secret.id, external)
+            }
             let outcome = try self.beginRotation(of: &secret, token: token, mode: mode, in: tx)
             try tx.updateSecret(secret)
             return (secret, outcome)

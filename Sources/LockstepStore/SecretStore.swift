@@ -54,6 +54,12 @@ public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransactio
     // Tags
     func tags(secretId: Int64) throws -> [Tag]
     func replaceTags(secretId: Int64, with tags: [Tag]) throws
+    /// Whether the secret has ever had a tag (remembered by ``replaceTags(secretId:with:)``).
+    func hasHadTags(secretId: Int64) throws -> Bool
+
+    // Managed external secrets
+    func externalRotation(secretId: Int64) throws -> ExternalRotationRecord?
+    func setExternalRotation(secretId: Int64, _ record: ExternalRotationRecord) throws
 
     // Versions and labels
     /// Every version, newest first.

@@ -375,6 +375,11 @@ extension RotateSecretRequest: ValidatedRequest {
         check.check(self.RotationRules?.AutomaticallyAfterDays, at: "rotationRules.automaticallyAfterDays", min: 1, max: 1000)
         check.check(self.RotationRules?.Duration, at: "rotationRules.duration", .duration)
         check.check(self.RotationRules?.ScheduleExpression, at: "rotationRules.scheduleExpression", .scheduleExpression)
+        check.check(self.ExternalSecretRotationRoleArn, at: "externalSecretRotationRoleArn", .roleARN)
+        check.each(self.ExternalSecretRotationMetadata, at: "externalSecretRotationMetadata") { check, item, member in
+            check.check(item.Key, at: "\(member).key", .metadataKey)
+            check.check(item.Value, at: "\(member).value", .metadataValue)
+        }
     }
 }
 

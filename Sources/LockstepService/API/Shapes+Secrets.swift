@@ -27,6 +27,8 @@ public struct DescribeSecretResponse: Codable, Sendable, Hashable {
     public var PrimaryRegion: String?
     public var ReplicationStatus: [ReplicationStatusType]?
     public var `Type`: String?
+    public var ExternalSecretRotationMetadata: [ExternalSecretRotationMetadataItem]? = nil
+    public var ExternalSecretRotationRoleArn: String? = nil
 }
 
 public struct SecretListEntry: Codable, Sendable, Hashable {
@@ -48,6 +50,8 @@ public struct SecretListEntry: Codable, Sendable, Hashable {
     public var CreatedDate: Date?
     public var PrimaryRegion: String?
     public var `Type`: String?
+    public var ExternalSecretRotationMetadata: [ExternalSecretRotationMetadataItem]? = nil
+    public var ExternalSecretRotationRoleArn: String? = nil
 }
 
 public struct ListSecretsRequest: Codable, Sendable, Hashable {

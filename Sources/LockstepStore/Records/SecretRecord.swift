@@ -183,3 +183,16 @@ public struct LabelledVersion: Sendable, Hashable {
         self.resourcePolicy = resourcePolicy
     }
 }
+
+/// The partner rotation settings of a managed external secret, as RotateSecret gave them.
+public struct ExternalRotationRecord: Sendable, Hashable {
+    /// ExternalSecretRotationRoleArn.
+    public var roleARN: String?
+    /// ExternalSecretRotationMetadata, as its JSON list of `{"Key", "Value"}` items.
+    public var metadataJSON: String?
+
+    public init(roleARN: String?, metadataJSON: String?) {
+        self.roleARN = roleARN
+        self.metadataJSON = metadataJSON
+    }
+}

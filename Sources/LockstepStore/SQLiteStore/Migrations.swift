@@ -197,6 +197,20 @@ enum Migrations {
         """
         ALTER TABLE sessions ADD COLUMN principal_id TEXT;
         """,
+        // 7: what AWS remembers beside a secret's columns: that it has ever had a tag (DescribeSecret then shows
+        // `"Tags": []` once the last one is removed), and the partner rotation settings of a managed external
+        // secret (RotateSecret's ExternalSecretRotationMetadata and ExternalSecretRotationRoleArn).
+        """
+        CREATE TABLE tagged_secrets (
+            secret_id INTEGER PRIMARY KEY REFERENCES secrets(id) ON DELETE CASCADE
+        ) STRICT;
+        INSERT OR IGNORE INTO tagged_secrets (secret_id) SELECT DISTINCT secret_id FROM tags;
+        CREATE TABLE external_rotation (
+            secret_id INTEGER PRIMARY KEY REFERENCES secrets(id) ON DELETE CASCADE,
+            role_arn TEXT,
+            metadata TEXT
+        ) STRICT;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.

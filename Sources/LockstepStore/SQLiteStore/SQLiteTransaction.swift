@@ -189,6 +189,29 @@ struct SQLiteTransaction: SecretStoreTransaction {
                 [.integer(secretId), .integer(Int64(position)), .text(tag.Key), .text(tag.Value)]
             )
         }
+        if !tags.isEmpty {
+            try self.connection.query("INSERT OR IGNORE INTO tagged_secrets (secret_id) VALUES (?)", [.integer(secretId)])
+        }
+    }
+
+    func hasHadTags(secretId: Int64) throws -> Bool {
+        try self.connection.first("SELECT 1 FROM tagged_secrets WHERE secret_id = ?", [.integer(secretId)]) { _ in true } ?? false
+    }
+
+    func externalRotation(secretId: Int64) throws -> ExternalRotationRecord? {
+        try self.connection.first("SELECT role_arn, metadata FROM external_rotation WHERE secret_id = ?", [.integer(secretId)]) {
+            ExternalRotationRecord(roleARN: $0.optionalText(0), metadataJSON: $0.optionalText(1))
+        }
+    }
+
+    func setExternalRotation(secretId: Int64, _ record: ExternalRotationRecord) throws {
+        try self.connection.query(
+            """
+            INSERT INTO external_rotation (secret_id, role_arn, metadata) VALUES (?, ?, ?)
+            ON CONFLICT (secret_id) DO UPDATE SET role_arn = excluded.role_arn, metadata = excluded.metadata
+            """,
+            [.integer(secretId), .optional(record.roleARN), .optional(record.metadataJSON)]
+        )
     }
 
     // MARK: Versions and labels
