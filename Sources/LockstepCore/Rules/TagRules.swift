@@ -9,14 +9,14 @@ public enum TagRules {
         for tag in tags {
             try validateKey(tag.Key)
             guard valueLength.contains(tag.Value.count) else {
-                throw .constraint("tags.member.value", value: tag.Value, "Member must have length less than or equal to 256")
+                throw .constraint("tags.member.value", value: tag.Value, SecretsManagerError.lengthRule(tag.Value.count, valueLength))
             }
         }
     }
 
     public static func validateKey(_ key: String) throws(SecretsManagerError) {
         guard keyLength.contains(key.count) else {
-            throw .constraint("tags.member.key", value: key, "Member must have length between 1 and 128")
+            throw .constraint("tags.member.key", value: key, SecretsManagerError.lengthRule(key.count, keyLength))
         }
         guard !key.lowercased().hasPrefix("aws:") else {
             throw SecretsManagerError(.invalidParameter, "Tag keys starting with 'aws:' are reserved for AWS use.")
