@@ -60,7 +60,10 @@ public enum LockstepServer {
         }
         // A silent connection (a partial header, a stalled body, an idle keep-alive) is closed after the idle timeout;
         // beyond the connection limit new connections wait in the backlog instead of taking descriptors the store needs.
-        let http1: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout)))
+        // `Expect: 100-continue` is answered at once (ExpectContinueHandler).
+        let http1: HTTPServerBuilder = .http1(
+            configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))
+        )
         var server = http1
         if let tls = configuration.tls {
             let certificates = try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { NIOSSLCertificateSource.certificate($0) }

@@ -8,7 +8,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, Sentinel, message, signed
+from lockstep_server import ACCOUNT
+from protocol_support import Sentinel, message, signed
 from lockstep_server import User, allow, code, lockstep, policy, unique
 
 WEST = f"arn:aws:secretsmanager:us-west-2:{ACCOUNT}:secret:*"

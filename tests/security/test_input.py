@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import Sentinel, message, signed
+from protocol_support import Sentinel, message, signed
 from lockstep_server import User, allow, deny, policy, unique
 
 CONTROLS = ["\u0000", "\u0001", "\u0009", "\u000a", "\u001f", "\u007f", "\u0085"]

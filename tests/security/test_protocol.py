@@ -4,8 +4,10 @@ Covers the security review's findings A-F: metric labels from unauthenticated in
 credential scope's region, log forging, SigV4 strictness (unsigned or repeated headers, re-targeting) and duplicate
 JSON members.
 """
+import json
 import os
 import shlex
+import socket
 import sys
 import time
 
@@ -253,3 +255,45 @@ def test_forged_targets_are_quoted_in_the_request_log(server, target):
         assert [t for t in tokens if t.startswith("principal=")] == ["principal=-"], line
         operation = [t for t in tokens if t.startswith("operation=")]
         assert len(operation) == 1 and marker in operation[0], line
+
+
+def expect_continue(server, headers, body):
+    """Sends `headers` with `Expect: 100-continue` and waits for the server before sending `body`; returns what the
+    server said before the body (its first status line) and the final answer after it (or None when it closed)."""
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    try:
+        head = "POST / HTTP/1.1\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers)
+        head += f"content-length: {len(body)}\r\nexpect: 100-continue\r\n\r\n"
+        sock.sendall(head.encode())
+        first = b""
+        while b"\r\n\r\n" not in first:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            first += chunk
+        status = first.split(b"\r\n", 1)[0].decode()
+        if not status.startswith("HTTP/1.1 100"):
+            return status, first
+        sock.sendall(body)
+        rest = first.split(b"\r\n\r\n", 1)[1]
+        while b"\r\n\r\n" not in rest:
+            rest += sock.recv(65536)
+        return status, rest
+    finally:
+        sock.close()
+
+
+def test_expect_100_continue_is_answered_before_the_body(server):
+    body = json.dumps({"Name": f"expect/{time.time_ns()}", "SecretString": "v",
+                       "ClientRequestToken": "e" * 40}).encode()
+    headers = server.signed_headers("secretsmanager.CreateSecret", body)
+    status, final = expect_continue(server, headers, body)
+    assert status == "HTTP/1.1 100 Continue"
+    assert final.startswith(b"HTTP/1.1 200"), final[:200]
+
+
+def test_a_request_that_can_be_refused_is_answered_without_its_body(server):
+    status, answer = expect_continue(server, [("host", server.host), ("content-type", "application/x-amz-json-1.1"),
+                                              ("x-amz-target", "secretsmanager.GetSecretValue")], b'{"SecretId":"x"}')
+    assert status.startswith("HTTP/1.1 400"), status
+    assert b"MissingAuthenticationTokenException" in answer

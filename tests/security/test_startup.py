@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from conftest import ACCOUNT, LOCKSTEP, Server
+from lockstep_server import ACCOUNT, LOCKSTEP, Server
 
 
 @pytest.fixture
