@@ -61,7 +61,7 @@ private func matches(_ key: SecretFilter.Key, _ values: [String], _ attributes: 
 
     @Test func owningService() {
         #expect(matches(.owningService, ["rds"]))
-        #expect(matches(.owningService, ["RDS"]))
+        #expect(!matches(.owningService, ["RDS"]), "a case-sensitive prefix, as AWS documents")
         #expect(matches(.owningService, ["r"]))
         #expect(!matches(.owningService, ["aurora"]))
         #expect(!matches(.owningService, ["rds"], bare))

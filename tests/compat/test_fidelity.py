@@ -2,6 +2,7 @@
 
 Every test here names a row of the behaviour table; the table names the test."""
 import json
+import re
 import time
 import uuid
 
@@ -186,3 +187,78 @@ def test_external_rotation_settings_and_type_round_trip(server, sm):
     entry = sm.list_secrets(Filters=[{"Key": "name", "Values": [name]}])["SecretList"][0]
     assert entry["ExternalSecretRotationRoleArn"] == role and entry["Type"] == "partner-type"
     sm.cancel_rotate_secret(SecretId=name)
+
+
+# Beyond the list (found going through the model; docs/aws-behaviour.md)
+
+
+def error_of(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"], e.response["Error"]["Message"]
+    raise AssertionError("the call succeeded")
+
+
+def aws_error(server, *args):
+    """The aws CLI's error code and message for a failing command."""
+    result = server.aws(*args, check=False)
+    assert result.returncode != 0, result.stdout
+    match = re.search(r"\((\w+)\) when calling the \w+ operation: (.*)", result.stderr)
+    return match.group(1), match.group(2).strip()
+
+
+def test_secret_string_and_binary_together(server, sm):
+    name = prefix()
+    code, message = error_of(lambda: sm.create_secret(Name=name, SecretString="s", SecretBinary=b"b"))
+    assert code == "InvalidParameterException"
+    assert message == "You can't specify both a binary secret value and a string secret value in the same secret."
+    assert aws_error(server, "create-secret", "--name", name, "--secret-string", "s", "--secret-binary", "Yg==")[0] == code
+
+
+def test_force_delete_of_a_missing_secret_succeeds(server, sm):
+    name = prefix()
+    out = sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    assert out["Name"] == name and "DeletionDate" in out
+    assert server.aws_json("delete-secret", "--secret-id", name, "--force-delete-without-recovery")["Name"] == name
+
+
+def test_operations_on_a_secret_marked_for_deletion(server, sm):
+    name = prefix()
+    sm.create_secret(Name=name, SecretString="v")
+    sm.delete_secret(SecretId=name)
+    marked = ("InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.")
+    assert error_of(lambda: sm.get_secret_value(SecretId=name)) == marked
+    assert error_of(lambda: sm.put_secret_value(SecretId=name, SecretString="x")) == marked
+    assert aws_error(server, "update-secret", "--secret-id", name, "--description", "d") == marked
+    assert error_of(lambda: sm.create_secret(Name=name, SecretString="x")) == (
+        "InvalidRequestException", "You can't create this secret because a secret with this name is already scheduled for deletion.")
+    assert "DeletedDate" in sm.describe_secret(SecretId=name)
+    sm.restore_secret(SecretId=name)
+    assert "DeletedDate" not in sm.describe_secret(SecretId=name)
+
+
+def test_version_id_and_stage_must_agree(server, sm):
+    name = prefix()
+    v1 = sm.create_secret(Name=name, SecretString="one")["VersionId"]
+    sm.put_secret_value(SecretId=name, SecretString="two")
+    expected = ("InvalidRequestException", "You provided a VersionStage that is not associated to the provided VersionId.")
+    assert error_of(lambda: sm.get_secret_value(SecretId=name, VersionId=v1, VersionStage="AWSCURRENT")) == expected
+    assert aws_error(server, "get-secret-value", "--secret-id", name, "--version-id", v1, "--version-stage", "AWSCURRENT") == expected
+
+
+def test_unknown_secret(server, sm):
+    name = prefix()
+    expected = ("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+    assert error_of(lambda: sm.describe_secret(SecretId=name)) == expected
+    assert aws_error(server, "get-secret-value", "--secret-id", name) == expected
+
+
+def test_batch_get_takes_ids_or_filters_not_both(server, sm):
+    name = prefix()
+    sm.create_secret(Name=name, SecretString="v")
+    code, _ = error_of(lambda: sm.batch_get_secret_value(SecretIdList=[name], Filters=[{"Key": "name", "Values": [name]}]))
+    assert code == "InvalidParameterException"
+    batch = sm.batch_get_secret_value(SecretIdList=[name, name + "-missing"])
+    assert [v["Name"] for v in batch["SecretValues"]] == [name]
+    assert [e["ErrorCode"] for e in batch["Errors"]] == ["ResourceNotFoundException"]

@@ -1,8 +1,8 @@
 /// ListSecrets / BatchGetSecretValue filters (spec §3.8).
 ///
 /// Filters combine with AND; the values of one filter with OR. A value starting with `!` negates: the secret
-/// matches only if no attribute matches the rest of the value. `name`, `tag-key`, `tag-value` and
-/// `primary-region` match a case-sensitive prefix of the whole attribute; `description`, `owning-service` and
+/// matches only if no attribute matches the rest of the value. `name`, `tag-key`, `tag-value`, `primary-region` and
+/// `owning-service` match a case-sensitive prefix of the whole attribute (AWS's API reference); `description` and
 /// `all` match case-insensitively word by word: every word of the value must start some word of the attribute.
 public struct SecretFilter: Sendable, Hashable {
     public enum Key: String, Sendable, CaseIterable {
@@ -86,7 +86,7 @@ public struct SecretFilter: Sendable, Hashable {
         case .tagKey: (a.tags.map(\.Key), false)
         case .tagValue: (a.tags.map(\.Value), false)
         case .primaryRegion: (a.primaryRegion.map { [$0] } ?? [], false)
-        case .owningService: (a.owningService.map { [$0] } ?? [], true)
+        case .owningService: (a.owningService.map { [$0] } ?? [], false)
         case .all: ([a.name] + (a.description.map { [$0] } ?? []) + a.tags.map(\.Key) + a.tags.map(\.Value), true)
         }
     }
