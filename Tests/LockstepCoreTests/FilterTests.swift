@@ -59,9 +59,9 @@ private func matches(_ key: SecretFilter.Key, _ values: [String], _ attributes: 
         #expect(!matches(.primaryRegion, ["eu-"], bare))
     }
 
-    @Test func owningService() {
+    @Test func owningServiceIsACaseSensitivePrefix() {
         #expect(matches(.owningService, ["rds"]))
-        #expect(matches(.owningService, ["RDS"]))
+        #expect(!matches(.owningService, ["RDS"]), "case-sensitive, as the API reference says")
         #expect(matches(.owningService, ["r"]))
         #expect(!matches(.owningService, ["aurora"]))
         #expect(!matches(.owningService, ["rds"], bare))
@@ -77,6 +77,24 @@ private func matches(_ key: SecretFilter.Key, _ values: [String], _ attributes: 
         #expect(!matches(.all, ["xyz"]))
         #expect(!matches(.all, ["assword"]))
         #expect(matches(.all, ["plain"], bare))
+    }
+
+    @Test func allSplitsTheValueBeforeFoldingCase() {
+        let one = SecretFilter.Attributes(name: "SecretOne61db85", description: nil, tags: [], primaryRegion: nil, owningService: nil)
+        #expect(matches(.all, ["SecretOne"], one), "Secret and One each start a word")
+        #expect(!matches(.all, ["secretone"], one), "one lower-case word, the start of no word")
+        #expect(matches(.all, ["one61"], one))
+        #expect(!matches(.all, ["61db"], one), "digits do not start a word")
+        let app = SecretFilter.Attributes(name: "x", description: nil, tags: [Tag(Key: "AppBetaTeam", Value: "v")], primaryRegion: nil, owningService: nil)
+        #expect(matches(.all, ["AppBeta"], app))
+        #expect(matches(.all, ["beta app"], app), "words in any order")
+        #expect(!matches(.all, ["AppBeta"], bare))
+        let company = SecretFilter.Attributes(name: "COMPANYthings", description: nil, tags: [], primaryRegion: nil, owningService: nil)
+        #expect(matches(.all, ["ythings"], company))
+        #expect(matches(.all, ["compan"], company))
+        #expect(!matches(.all, ["things"], company))
+        #expect(matches(.description, ["Billing Primary"]))
+        #expect(!matches(.all, ["Payments production"]), "all words must match within one attribute")
     }
 
     @Test func negationExcludes() {
@@ -111,7 +129,12 @@ private func matches(_ key: SecretFilter.Key, _ values: [String], _ attributes: 
     @Test func words() {
         #expect(SecretFilter.words("MyDbPassword") == ["My", "Db", "Password"])
         #expect(SecretFilter.words("prod/db_user-1.x") == ["prod", "db", "user", "1", "x"])
-        #expect(SecretFilter.words("DBPassword") == ["DBPassword"])
+        #expect(SecretFilter.words("DBPassword") == ["DB", "Password"])
+        #expect(SecretFilter.words("COMPANYthings") == ["COMPAN", "Ythings"])
+        #expect(SecretFilter.words("credsDatabase#892") == ["creds", "Database", "892"], "the user guide's example")
+        #expect(SecretFilter.words("My_Secret") == ["My", "Secret"], "the user guide's example")
+        #expect(SecretFilter.words("SecretOne61db85") == ["Secret", "One61db85"], "letters and digits stay together")
+        #expect(SecretFilter.words("ABC") == ["ABC"])
         #expect(SecretFilter.words("  ") == [])
         #expect(SecretFilter.words("") == [])
         #expect(SecretFilter.words("a1B") == ["a1B"])

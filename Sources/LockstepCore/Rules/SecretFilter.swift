@@ -1,9 +1,11 @@
 /// ListSecrets / BatchGetSecretValue filters (spec §3.8).
 ///
 /// Filters combine with AND; the values of one filter with OR. A value starting with `!` negates: the secret
-/// matches only if no attribute matches the rest of the value. `name`, `tag-key`, `tag-value` and
-/// `primary-region` match a case-sensitive prefix of the whole attribute; `description`, `owning-service` and
-/// `all` match case-insensitively word by word: every word of the value must start some word of the attribute.
+/// matches only if no attribute matches the rest of the value. `name`, `tag-key`, `tag-value`, `primary-region` and
+/// `owning-service` match a case-sensitive prefix of the whole attribute (AWS's API reference); `description` and
+/// `all` match case-insensitively word by word: every word of the value must start some word of one attribute.
+/// Both sides are split into words by ``words(_:)`` *before* case is folded, so `AppBeta` is the two words
+/// `app` and `beta` (see `docs/aws-behaviour.md`).
 public struct SecretFilter: Sendable, Hashable {
     public enum Key: String, Sendable, CaseIterable {
         case description, name
@@ -86,40 +88,48 @@ public struct SecretFilter: Sendable, Hashable {
         case .tagKey: (a.tags.map(\.Key), false)
         case .tagValue: (a.tags.map(\.Value), false)
         case .primaryRegion: (a.primaryRegion.map { [$0] } ?? [], false)
-        case .owningService: (a.owningService.map { [$0] } ?? [], true)
+        case .owningService: (a.owningService.map { [$0] } ?? [], false)
         case .all: ([a.name] + (a.description.map { [$0] } ?? []) + a.tags.map(\.Key) + a.tags.map(\.Value), true)
         }
     }
 
     static func match(_ pattern: String, _ value: String, wordWise: Bool) -> Bool {
         guard wordWise else { return value.hasPrefix(pattern) }
-        let patternWords = words(pattern.lowercased())
+        let patternWords = words(pattern).map { $0.lowercased() }
         guard !patternWords.isEmpty else { return false }
         let valueWords = words(value).map { $0.lowercased() }
         return patternWords.allSatisfy { word in valueWords.contains { $0.hasPrefix(word) } }
     }
 
-    /// Splits on any character that is not a letter or digit, and before an upper-case letter that follows a
-    /// lower-case one (`MyDbPassword` → `My`, `Db`, `Password`).
-    static func words(_ string: String) -> [String] {
+    /// Splits a string into words the way AWS's search does, case preserved (fold it afterwards):
+    /// - any character that is not a letter or digit separates words (`My_Secret` → `My`, `Secret`);
+    /// - a lower-case letter followed by an upper-case one starts a word (`credsDatabase` → `creds`, `Database`);
+    /// - inside a run of capitals, the last capital before a lower-case letter starts the next word
+    ///   (`COMPANYthings` → `COMPAN`, `Ythings`; `DBPassword` → `DB`, `Password`);
+    /// - letters and digits do not separate (`one61db85` stays one word: AWS's recorded answers, where the user
+    ///   guide's prose says otherwise).
+    public static func words(_ string: String) -> [String] {
         var words: [String] = []
-        var current = ""
-        var previousWasLower = false
+        var current: [Character] = []
         for character in string {
             guard character.isLetter || character.isNumber else {
-                if !current.isEmpty { words.append(current) }
-                current = ""
-                previousWasLower = false
+                if !current.isEmpty { words.append(String(current)) }
+                current = []
                 continue
             }
-            if character.isUppercase, previousWasLower, !current.isEmpty {
-                words.append(current)
-                current = ""
+            if let previous = current.last {
+                if character.isUppercase, previous.isLowercase {
+                    words.append(String(current))
+                    current = []
+                } else if character.isLowercase, previous.isUppercase, current.count >= 2, current[current.count - 2].isUppercase {
+                    // `…NYt`: the Y begins the next word.
+                    words.append(String(current.dropLast()))
+                    current = [previous]
+                }
             }
             current.append(character)
-            previousWasLower = character.isLowercase
         }
-        if !current.isEmpty { words.append(current) }
+        if !current.isEmpty { words.append(String(current)) }
         return words
     }
 }
