@@ -24,12 +24,15 @@ extension SecretsManager {
             RotationEnabled: owner.rotation.enabled,
             RotationLambdaARN: owner.rotation.lambdaARN,
             RotationRules: owner.rotation.rules,
+            ExternalSecretRotationMetadata: owner.rotation.externalMetadata,
+            ExternalSecretRotationRoleArn: owner.rotation.externalRoleARN,
             LastRotatedDate: owner.rotation.lastRotatedDate,
             LastChangedDate: owner.lastChangedDate,
             LastAccessedDate: secret.lastAccessedDate,
             DeletedDate: secret.deletedDate,
             NextRotationDate: owner.rotation.nextRotationDate,
-            Tags: tags.isEmpty ? nil : tags,
+            // A secret that ever had a tag shows an empty list once the last is removed; a never-tagged one none.
+            Tags: tags.isEmpty && !owner.hasHadTags ? nil : tags,
             VersionIdsToStages: versions.isEmpty ? nil : versions,
             OwningService: owner.owningService,
             CreatedDate: secret.createdDate,
@@ -56,10 +59,11 @@ extension SecretsManager {
                 }
                 return key
             } ?? .createdDate
+        // No SortOrder: oldest first, as AWS answers (its recorded responses list by ascending CreatedDate).
         let ascending: Bool
         switch request.SortOrder {
-        case nil, "desc": ascending = false
-        case "asc": ascending = true
+        case "desc": ascending = false
+        case nil, "asc": ascending = true
         case let other?: throw SecretsManagerError.constraint("sortOrder", value: other, "Member must satisfy enum value set: [asc, desc]")
         }
         let filters = try SecretFilter.parse(request.Filters)
@@ -154,6 +158,8 @@ extension SecretListEntry {
             RotationEnabled: d.RotationEnabled,
             RotationLambdaARN: d.RotationLambdaARN,
             RotationRules: d.RotationRules,
+            ExternalSecretRotationMetadata: d.ExternalSecretRotationMetadata,
+            ExternalSecretRotationRoleArn: d.ExternalSecretRotationRoleArn,
             LastRotatedDate: d.LastRotatedDate,
             LastChangedDate: d.LastChangedDate,
             LastAccessedDate: d.LastAccessedDate,

@@ -24,9 +24,24 @@ import Testing
         } while token != nil
         #expect(names == (0..<25).map { String(format: "app/secret-%02d", $0) })
         #expect(pages == 3)
-        let newestFirst = try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 3), context: h.context)
+        let oldestFirst = try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 3), context: h.context)
+        #expect(oldestFirst.SecretList.map(\.Name) == ["app/secret-00", "app/secret-01", "app/secret-02"], "AWS's default order")
+        #expect(oldestFirst.SecretList.first?.SecretVersionsToStages?.values.first == ["AWSCURRENT"])
+        let newestFirst = try await h.manager.listSecrets(ListSecretsRequest(MaxResults: 3, SortOrder: "desc"), context: h.context)
         #expect(newestFirst.SecretList.map(\.Name) == ["app/secret-24", "app/secret-23", "app/secret-22"])
-        #expect(newestFirst.SecretList.first?.SecretVersionsToStages?.values.first == ["AWSCURRENT"])
+    }
+
+    @Test func batchGetWithFiltersListsOldestFirst() async throws {
+        let h = try Harness()
+        for index in 0..<4 {
+            try await h.create("batch/s\(index)")
+            h.advance(days: 0.001)
+        }
+        let batch = try await h.manager.batchGetSecretValue(
+            BatchGetSecretValueRequest(Filters: [Filter(Key: "name", Values: ["batch/"])]),
+            context: h.context
+        )
+        #expect(batch.SecretValues.map(\.Name) == ["batch/s0", "batch/s1", "batch/s2", "batch/s3"])
     }
 
     @Test func badTokensAndParametersAreRefused() async throws {
