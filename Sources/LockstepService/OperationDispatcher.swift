@@ -54,7 +54,7 @@ public struct OperationDispatcher: Sendable {
         "RemoveRegionsFromReplication": handler(SecretsManager.removeRegionsFromReplication),
         "ReplicateSecretToRegions": handler(SecretsManager.replicateSecretToRegions),
         "RestoreSecret": handler(SecretsManager.restoreSecret),
-        "RotateSecret": handler(SecretsManager.rotateSecret),
+        "RotateSecret": handler(SecretsManager.rotateSecretRequest),
         "StopReplicationToReplica": handler(SecretsManager.stopReplicationToReplica),
         "TagResource": handler(SecretsManager.tagResource),
         "UntagResource": handler(SecretsManager.untagResource),

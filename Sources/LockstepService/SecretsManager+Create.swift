@@ -22,10 +22,12 @@ extension SecretsManager {
             try self.authorize(resource: arn, account: context.account, in: tx, context: context)
             if let existing = try tx.secret(scope: context.scope, name: request.Name) {
                 guard existing.deletedDate == nil else { throw SecretsManagerError.nameScheduledForDeletion }
-                // The same token and the same value: a retried request, answered as the first was.
-                if let token, let value, let version = try tx.version(secretId: existing.id, versionId: token),
-                    Self.sameValue(try self.open(version, of: existing, in: tx), value)
-                {
+                // The same token and the same value: a retried request, answered as the first was. The token of a
+                // version with other contents: AWS names the token, not the name.
+                if let token, let value, let version = try tx.version(secretId: existing.id, versionId: token) {
+                    guard version.hasValue, Self.sameValue(try self.open(version, of: existing, in: tx), value) else {
+                        throw SecretsManagerError.clientRequestTokenInUse(token, secretARN: existing.arn)
+                    }
                     context.trace.touched(existing.arn)
                     return CreateSecretResponse(ARN: existing.arn, Name: existing.name, VersionId: token, ReplicationStatus: nil)
                 }
@@ -42,7 +44,8 @@ extension SecretsManager {
                 kmsKeyReference: request.KmsKeyId.flatMap { $0.isEmpty ? nil : $0 },
                 type: request.Type,
                 createdDate: now,
-                lastChangedDate: now
+                lastChangedDate: now,
+                hasHadTags: !tags.isEmpty
             )
             secret.id = try tx.insertSecret(secret)
             context.trace.touched(secret.arn)

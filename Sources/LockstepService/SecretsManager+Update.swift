@@ -27,13 +27,13 @@ extension SecretsManager {
                 }
             }
             var versionId: String?
-            if let value, let token = request.ClientRequestToken {
-                guard try tx.version(secretId: secret.id, versionId: token) == nil else {
-                    throw SecretsManagerError(
-                        .resourceExists,
-                        "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn)."
-                    )
+            if let value, let token = request.ClientRequestToken, let existing = try tx.version(secretId: secret.id, versionId: token) {
+                // An SDK's retry: the same token and the same value answer with that version; no new version.
+                guard existing.hasValue, Self.sameValue(try self.open(existing, of: secret, in: tx), value) else {
+                    throw SecretsManagerError.clientRequestTokenInUse(token, secretARN: secret.arn)
                 }
+                versionId = token
+            } else if let value, let token = request.ClientRequestToken {
                 var stages = try tx.stages(secretId: secret.id)
                 try stages.labelNewVersion(token, requested: nil)
                 event = try self.valueChangedManually(&secret, stages: &stages, newVersion: token, in: tx)

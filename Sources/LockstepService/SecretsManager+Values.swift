@@ -170,11 +170,11 @@ extension SecretsManager {
 
     /// PutSecretValue: a new version; labels per `VersionStages` (AWSCURRENT by default).
     public func putSecretValue(_ request: PutSecretValueRequest, context: RequestContext) async throws -> PutSecretValueResponse {
+        guard let value = try SecretValue.from(string: request.SecretString?.value, binary: request.SecretBinary?.value) else {
+            throw SecretsManagerError.missingSecretValue
+        }
         guard let token = request.ClientRequestToken else { throw SecretsManagerError.missingClientRequestToken }
         try VersionIdentifier.validate(token)
-        guard let value = try SecretValue.from(string: request.SecretString?.value, binary: request.SecretBinary?.value) else {
-            throw SecretsManagerError(.invalidParameter, "You must provide either SecretString or SecretBinary.")
-        }
         if let stages = request.VersionStages {
             guard (1...StagingLabel.maximumPerVersion).contains(stages.count) else {
                 throw SecretsManagerError.constraint("versionStages", "Member must have length between 1 and 20")
@@ -196,10 +196,7 @@ extension SecretsManager {
             }
             if let existing = try tx.version(secretId: secret.id, versionId: token) {
                 guard Self.sameValue(try self.open(existing, of: secret, in: tx), value) else {
-                    throw SecretsManagerError(
-                        .resourceExists,
-                        "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn)."
-                    )
+                    throw SecretsManagerError.clientRequestTokenInUse(token, secretARN: secret.arn)
                 }
                 let response = PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
                 return (response, nil)

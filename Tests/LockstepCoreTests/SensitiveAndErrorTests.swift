@@ -113,7 +113,8 @@ private struct Request: Codable, Equatable {
                 "You can't create this secret because a secret with this name is already scheduled for deletion."
             ),
             (.secretExists("prod/db"), .resourceExists, "The operation failed because the secret prod/db already exists."),
-            (.missingClientRequestToken, .invalidParameter, "You must provide a ClientRequestToken value. We recommend a UUID-type value."),
+            (.missingClientRequestToken, .invalidRequest, "You must provide a ClientRequestToken value. We recommend a UUID-type value."),
+            (.missingRotationClientRequestToken, .invalidParameter, "You must provide a ClientRequestToken value. We recommend a UUID-type value."),
             (
                 .invalidName, .validation,
                 "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!"

@@ -94,6 +94,12 @@ import Testing
         #expect(first == second)
         var other = request
         other.SecretString = "w"
+        // The token of an existing version with another value: AWS names the token, not the name.
+        #expect(
+            await awsError { try await h.manager.createSecret(other, context: h.context) }
+                == .clientRequestTokenInUse(request.ClientRequestToken!, secretARN: first.ARN)
+        )
+        other.ClientRequestToken = Harness.token()
         #expect(await awsError { try await h.manager.createSecret(other, context: h.context) } == .secretExists("idem"))
     }
 
@@ -113,6 +119,14 @@ import Testing
             try await h.manager.putSecretValue(PutSecretValueRequest(SecretId: "s", SecretString: "x"), context: h.context)
         }
         #expect(error == .missingClientRequestToken)
+        #expect(error?.code == .invalidRequest)
+        // Neither value: that is the error, token or not.
+        let noValue = await awsError {
+            try await h.manager.putSecretValue(PutSecretValueRequest(SecretId: "s", ClientRequestToken: Harness.token()), context: h.context)
+        }
+        #expect(noValue == .missingSecretValue)
+        #expect(noValue?.code == .invalidRequest)
+        #expect(await awsError { try await h.manager.putSecretValue(PutSecretValueRequest(SecretId: "s"), context: h.context) } == .missingSecretValue)
     }
 
     @Test func updateSecretVersionStageRules() async throws {
@@ -200,7 +214,7 @@ import Testing
         #expect(try await h.get("s", stage: "KEEP").SecretString?.value == "pinned")
     }
 
-    @Test func updateSecretWithAValueMovesCurrentAndRefusesAUsedToken() async throws {
+    @Test func updateSecretWithAValueMovesCurrentAndAnswersARetry() async throws {
         let h = try Harness()
         let v1 = try await h.create("s", "one").VersionId!
         let token = Harness.token()
@@ -210,10 +224,19 @@ import Testing
         )
         #expect(updated.VersionId == token)
         #expect(try await h.stages("s") == [v1: ["AWSPREVIOUS"], token: ["AWSCURRENT"]])
+        // An SDK's retry (same token, same value) succeeds with that version and makes no other.
+        let retry = try await h.manager.updateSecret(
+            UpdateSecretRequest(SecretId: "s", ClientRequestToken: token, SecretString: "two"),
+            context: h.context
+        )
+        #expect(retry.VersionId == token)
+        #expect(try await h.stages("s") == [v1: ["AWSPREVIOUS"], token: ["AWSCURRENT"]])
+        // The same token with another value is refused.
         let again = await awsError {
-            try await h.manager.updateSecret(UpdateSecretRequest(SecretId: "s", ClientRequestToken: token, SecretString: "two"), context: h.context)
+            try await h.manager.updateSecret(UpdateSecretRequest(SecretId: "s", ClientRequestToken: token, SecretString: "three"), context: h.context)
         }
         #expect(again?.code == .resourceExists)
+        #expect(again?.message.hasPrefix("You can't use ClientRequestToken \(token) because that value is already in use") == true)
         let describe = try await h.manager.describeSecret(DescribeSecretRequest(SecretId: "s"), context: h.context)
         #expect(describe.Description == "d")
         // Metadata-only update needs no token and makes no version.

@@ -111,7 +111,7 @@ def test_protocol_errors(server, name):
 def test_a_raw_call_without_a_token_gets_the_aws_message(server, sm, name):
     sm.create_secret(Name=name, SecretString="x")
     response = raw(server, "PutSecretValue", {"SecretId": name, "SecretString": "y"})
-    assert_error(response, 400, "InvalidParameterException",
+    assert_error(response, 400, "InvalidRequestException",
                  "You must provide a ClientRequestToken value. We recommend a UUID-type value.")
 
 

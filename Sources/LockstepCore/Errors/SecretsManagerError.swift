@@ -98,10 +98,23 @@ extension SecretsManagerError {
         SecretsManagerError(.resourceExists, "The operation failed because the secret \(name) already exists.")
     }
 
-    public static let missingClientRequestToken = SecretsManagerError(
-        .invalidParameter,
-        "You must provide a ClientRequestToken value. We recommend a UUID-type value."
-    )
+    static let missingClientRequestTokenMessage = "You must provide a ClientRequestToken value. We recommend a UUID-type value."
+
+    /// A raw CreateSecret, UpdateSecret or PutSecretValue that sends a value without a token (SDKs fill it in).
+    public static let missingClientRequestToken = SecretsManagerError(.invalidRequest, missingClientRequestTokenMessage)
+
+    /// A raw RotateSecret without a token: AWS answers InvalidParameterException here.
+    public static let missingRotationClientRequestToken = SecretsManagerError(.invalidParameter, missingClientRequestTokenMessage)
+
+    /// A token that names a version of the secret with other contents.
+    public static func clientRequestTokenInUse(_ token: String, secretARN: String) -> SecretsManagerError {
+        SecretsManagerError(
+            .resourceExists,
+            "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secretARN)."
+        )
+    }
+
+    public static let missingSecretValue = SecretsManagerError(.invalidRequest, "You must provide either SecretString or SecretBinary.")
 
     public static let invalidName = SecretsManagerError(
         .validation,
