@@ -41,6 +41,8 @@ extension SecretsManager {
             guard self.rotation.canInvoke(lambda) else { throw Self.cannotInvoke }
             secret.rotation.lambdaARN = lambda
             if let rules = request.RotationRules { secret.rotation.rules = rules }
+            if let metadata = request.ExternalSecretRotationMetadata { secret.rotation.externalMetadata = metadata }
+            if let role = request.ExternalSecretRotationRoleArn { secret.rotation.externalRoleARN = role }
             secret.rotation.enabled = true
             let outcome = try self.beginRotation(of: &secret, token: token, mode: mode, in: tx)
             try tx.updateSecret(secret)
@@ -59,6 +61,13 @@ extension SecretsManager {
             if redriven { self.rotation.rotationQueued() }
             throw Self.previousRotationIncomplete
         }
+    }
+
+    /// RotateSecret as a raw request: AWS refuses one without a ClientRequestToken (SDKs and the aws CLI fill it in),
+    /// before it looks at the secret. Swift callers of ``rotateSecret(_:context:)`` get a generated token instead.
+    func rotateSecretRequest(_ request: RotateSecretRequest, context: RequestContext) async throws -> RotateSecretResponse {
+        guard request.ClientRequestToken != nil else { throw SecretsManagerError.missingRotationClientRequestToken }
+        return try await self.rotateSecret(request, context: context)
     }
 
     /// CancelRotateSecret: turns automatic rotation off and stops a rotation in progress. Labels are left as they
@@ -102,10 +111,7 @@ extension SecretsManager {
         }
         if try tx.version(secretId: secret.id, versionId: token) != nil {
             if current == token { return .alreadyStarted(token) }
-            throw SecretsManagerError(
-                .resourceExists,
-                "You can't use ClientRequestToken \(token) because that value is already in use for a version of secret \(secret.arn)."
-            )
+            throw SecretsManagerError.clientRequestTokenInUse(token, secretARN: secret.arn)
         }
         switch mode {
         case .full:

@@ -9,6 +9,7 @@ extension SecretsManager {
             var secret = try self.resolveWritable(request.SecretId, in: tx, context: context)
             let tags = try TagRules.merge(try tx.tags(secretId: secret.id), with: request.Tags)
             try tx.replaceTags(secretId: secret.id, with: tags)
+            if !tags.isEmpty { secret.hasHadTags = true }
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
             return EmptyResponse()

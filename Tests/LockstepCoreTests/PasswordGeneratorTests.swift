@@ -37,15 +37,27 @@ private func passwords(_ generator: PasswordGenerator, count: Int = 50) -> [Stri
             #expect(password.contains(where: digits.contains), "\(password)")
             #expect(password.contains(where: punctuation.contains), "\(password)")
         }
-        let withSpace = try PasswordGenerator(length: 5, includeSpace: true)
-        for password in passwords(withSpace, count: 200) {
-            #expect(password.contains(" "), "\(password)")
+    }
+
+    @Test func aSpaceIsNotARequiredType() throws {
+        // Four types fit in four characters whether or not a space may appear.
+        let four = try PasswordGenerator(length: 4, includeSpace: true)
+        #expect(four.requiredClasses.count == 4)
+        for password in passwords(four, count: 200) {
+            #expect(password.count == 4)
+            #expect(password.contains(where: lowercase.contains) && password.contains(where: uppercase.contains), "\(password)")
+            #expect(password.contains(where: digits.contains) && password.contains(where: punctuation.contains), "\(password)")
         }
+        let one = try PasswordGenerator(length: 1, excludeNumbers: true, excludePunctuation: true, excludeUppercase: true, includeSpace: true)
+        #expect(passwords(one).allSatisfy { $0.count == 1 })
+        // An excluded space is never used, IncludeSpace or not.
+        let noSpace = try PasswordGenerator(length: 4096, excludeCharacters: " ", includeSpace: true)
+        #expect(passwords(noSpace, count: 3).allSatisfy { !$0.contains(" ") })
     }
 
     @Test func tooShortForEveryTypeIsRejected() throws {
         expectError(.invalidParameter) { try PasswordGenerator(length: 3) }
-        expectError(.invalidParameter) { try PasswordGenerator(length: 4, includeSpace: true) }
+        expectError(.invalidParameter) { try PasswordGenerator(length: 3, includeSpace: true) }
         // Without the requirement, any length works.
         let one = try PasswordGenerator(length: 1, requireEachIncludedType: false)
         #expect(passwords(one).allSatisfy { $0.count == 1 })

@@ -79,12 +79,20 @@ import Testing
         #expect(try DeletionRules.deletionDate(now: self.now, recoveryWindowInDays: nil, force: true) == self.now)
     }
 
-    @Test(arguments: [7, 30, 3] as [Int64])
+    @Test(arguments: [7, 30] as [Int64])
     func forceWithAWindowIsRejected(days: Int64) {
         let error = expectError(.invalidParameter) {
             try DeletionRules.deletionDate(now: self.now, recoveryWindowInDays: days, force: true)
         }
         #expect(error?.message == "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.")
+    }
+
+    @Test(arguments: [0, 3, 31] as [Int64])
+    func theWindowIsCheckedBeforeTheConflictWithForce(days: Int64) {
+        let error = expectError(.invalidParameter) {
+            try DeletionRules.deletionDate(now: self.now, recoveryWindowInDays: days, force: true)
+        }
+        #expect(error?.message == "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
     }
 
     @Test func dayResolutionTruncatesToMidnightUTC() {

@@ -35,6 +35,17 @@ public struct RotationRulesType: Codable, Sendable, Hashable {
     }
 }
 
+/// One key-value pair of a managed external secret's rotation metadata (RotateSecret, DescribeSecret).
+public struct ExternalSecretRotationMetadataItem: Codable, Sendable, Hashable {
+    public var Key: String?
+    public var Value: String?
+
+    public init(Key: String? = nil, Value: String? = nil) {
+        self.Key = Key
+        self.Value = Value
+    }
+}
+
 /// A region to replicate to, with an optional KMS key there.
 public struct ReplicaRegionType: Codable, Sendable, Hashable {
     public var Region: String

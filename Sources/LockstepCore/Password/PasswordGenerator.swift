@@ -43,8 +43,11 @@ public struct PasswordGenerator: Sendable, Hashable {
         self.excludeLowercase = excludeLowercase ?? false
         self.includeSpace = includeSpace ?? false
         self.requireEachIncludedType = requireEachIncludedType ?? true
-        let classes = self.characterClasses
-        guard !classes.isEmpty else {
+        // A space is an allowed character, not a character type: it is never required and never makes a length too
+        // short. The types are what is left of the four classes after the exclusions.
+        // Only spaces (every type excluded, IncludeSpace) is allowed: nothing documented forbids it.
+        let classes = self.requiredClasses
+        guard !self.characterClasses.isEmpty else {
             throw SecretsManagerError(.invalidParameter, "The password can't be generated because all character types are excluded.")
         }
         if self.requireEachIncludedType, classes.count > self.length {
@@ -55,15 +58,22 @@ public struct PasswordGenerator: Sendable, Hashable {
         }
     }
 
-    /// The character classes in use, each without the excluded characters; empty classes are dropped.
-    public var characterClasses: [[Character]] {
+    /// The character types in use (lower, upper, digits, punctuation), each without the excluded characters; a type
+    /// the exclusions empty is dropped. `RequireEachIncludedType` asks for one character of each.
+    public var requiredClasses: [[Character]] {
         var classes: [[Character]] = []
         if !self.excludeLowercase { classes.append(Self.lowercase) }
         if !self.excludeUppercase { classes.append(Self.uppercase) }
         if !self.excludeNumbers { classes.append(Self.digits) }
         if !self.excludePunctuation { classes.append(Self.punctuation) }
-        if self.includeSpace { classes.append([" "]) }
         return classes.map { $0.filter { !self.excludeCharacters.contains($0) } }.filter { !$0.isEmpty }
+    }
+
+    /// Every character a password may contain: the types in use, plus the space when `IncludeSpace` (and not excluded).
+    public var characterClasses: [[Character]] {
+        var classes = self.requiredClasses
+        if self.includeSpace, !self.excludeCharacters.contains(" ") { classes.append([" "]) }
+        return classes
     }
 
     /// A password from the system CSPRNG.
@@ -74,12 +84,11 @@ public struct PasswordGenerator: Sendable, Hashable {
 
     /// A password from `generator` (tests pass a seeded one).
     public func generate<G: RandomNumberGenerator>(using generator: inout G) -> String {
-        let classes = self.characterClasses
-        let alphabet = classes.flatMap { $0 }
+        let alphabet = self.characterClasses.flatMap { $0 }
         var characters: [Character] = []
         characters.reserveCapacity(self.length)
         if self.requireEachIncludedType {
-            for characterClass in classes { characters.append(characterClass.randomElement(using: &generator)!) }
+            for characterClass in self.requiredClasses { characters.append(characterClass.randomElement(using: &generator)!) }
         }
         while characters.count < self.length { characters.append(alphabet.randomElement(using: &generator)!) }
         characters.shuffle(using: &generator)

@@ -51,7 +51,12 @@ public enum DeletionRules {
     public static let defaultRecoveryWindowDays: Int64 = 30
 
     /// The deletion date for a DeleteSecret request made at `now`.
+    ///
+    /// The window is checked first (7–30, so 0 is refused too), then its conflict with a forced delete, as AWS does.
     public static func deletionDate(now: Date, recoveryWindowInDays: Int64?, force: Bool?) throws(SecretsManagerError) -> Date {
+        if let days = recoveryWindowInDays, !recoveryWindowDays.contains(days) {
+            throw SecretsManagerError(.invalidParameter, "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).")
+        }
         if force == true {
             guard recoveryWindowInDays == nil else {
                 throw SecretsManagerError(

@@ -15,6 +15,8 @@ public struct DescribeSecretResponse: Codable, Sendable, Hashable {
     public var RotationEnabled: Bool?
     public var RotationLambdaARN: String?
     public var RotationRules: RotationRulesType?
+    public var ExternalSecretRotationMetadata: [ExternalSecretRotationMetadataItem]?
+    public var ExternalSecretRotationRoleArn: String?
     public var LastRotatedDate: Date?
     public var LastChangedDate: Date?
     public var LastAccessedDate: Date?
@@ -37,6 +39,8 @@ public struct SecretListEntry: Codable, Sendable, Hashable {
     public var RotationEnabled: Bool?
     public var RotationLambdaARN: String?
     public var RotationRules: RotationRulesType?
+    public var ExternalSecretRotationMetadata: [ExternalSecretRotationMetadataItem]?
+    public var ExternalSecretRotationRoleArn: String?
     public var LastRotatedDate: Date?
     public var LastChangedDate: Date?
     public var LastAccessedDate: Date?

@@ -39,6 +39,8 @@ public struct SecretRecord: Sendable, Hashable {
     public var primaryId: Int64?
     /// For a replica: the KmsKeyId asked for in its region.
     public var replicaKmsKeyReference: String?
+    /// Whether the secret has ever had a tag: AWS then shows `"Tags": []` once the last one is removed.
+    public var hasHadTags: Bool
 
     public init(
         id: Int64 = 0,
@@ -57,7 +59,8 @@ public struct SecretRecord: Sendable, Hashable {
         deletionDate: Date? = nil,
         rotation: RotationSettings = .init(),
         primaryId: Int64? = nil,
-        replicaKmsKeyReference: String? = nil
+        replicaKmsKeyReference: String? = nil,
+        hasHadTags: Bool = false
     ) {
         self.id = id
         self.scope = scope
@@ -76,6 +79,7 @@ public struct SecretRecord: Sendable, Hashable {
         self.rotation = rotation
         self.primaryId = primaryId
         self.replicaKmsKeyReference = replicaKmsKeyReference
+        self.hasHadTags = hasHadTags
     }
 
     public var isReplica: Bool { self.primaryId != nil }
@@ -88,19 +92,27 @@ public struct RotationSettings: Sendable, Hashable {
     public var rules: RotationRulesType?
     public var lastRotatedDate: Date?
     public var nextRotationDate: Date?
+    /// RotateSecret's `ExternalSecretRotationMetadata`, as given (managed external secrets).
+    public var externalMetadata: [ExternalSecretRotationMetadataItem]?
+    /// RotateSecret's `ExternalSecretRotationRoleArn`, as given.
+    public var externalRoleARN: String?
 
     public init(
         enabled: Bool? = nil,
         lambdaARN: String? = nil,
         rules: RotationRulesType? = nil,
         lastRotatedDate: Date? = nil,
-        nextRotationDate: Date? = nil
+        nextRotationDate: Date? = nil,
+        externalMetadata: [ExternalSecretRotationMetadataItem]? = nil,
+        externalRoleARN: String? = nil
     ) {
         self.enabled = enabled
         self.lambdaARN = lambdaARN
         self.rules = rules
         self.lastRotatedDate = lastRotatedDate
         self.nextRotationDate = nextRotationDate
+        self.externalMetadata = externalMetadata
+        self.externalRoleARN = externalRoleARN
     }
 }
 

@@ -191,6 +191,15 @@ enum Migrations {
             seal BLOB NOT NULL
         ) STRICT;
         """,
+        // 6: AWS fidelity. `has_had_tags`: a secret that ever had a tag shows `"Tags": []` after its last one is
+        // removed (set here for secrets tagged now; one tagged and untagged before this migration can't be told
+        // apart from a never-tagged one). The external rotation members of RotateSecret, as given (metadata as JSON).
+        """
+        ALTER TABLE secrets ADD COLUMN has_had_tags INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE secrets ADD COLUMN external_rotation_metadata TEXT;
+        ALTER TABLE secrets ADD COLUMN external_rotation_role_arn TEXT;
+        UPDATE secrets SET has_had_tags = 1 WHERE id IN (SELECT secret_id FROM tags);
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.

@@ -8,8 +8,12 @@ struct SQLiteTransaction: SecretStoreTransaction {
     private static let secretColumns = """
         id, account, region, name, arn, description, kms_key_id, kms_key_ref, type, owning_service, created_date, \
         last_changed_date, last_accessed_date, deleted_date, deletion_date, rotation_enabled, rotation_lambda_arn, \
-        rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref
+        rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref, has_had_tags, \
+        external_rotation_metadata, external_rotation_role_arn
         """
+
+    /// How many columns ``secretColumns`` has (the first column of what a query selects after them).
+    private static let secretColumnCount = Int32(secretColumns.split(separator: ",").count)
 
     /// The secret columns, qualified with the alias `s`.
     private static let qualifiedSecretColumns = secretColumns.split(separator: ",").map { "s.\($0.trimmingCharacters(in: .whitespaces))" }
@@ -36,22 +40,28 @@ struct SQLiteTransaction: SecretStoreTransaction {
                 lambdaARN: row.optionalText(16),
                 rules: row.optionalText(17).flatMap { try? JSONDecoder().decode(RotationRulesType.self, from: Data($0.utf8)) },
                 lastRotatedDate: row.optionalDate(18),
-                nextRotationDate: row.optionalDate(19)
+                nextRotationDate: row.optionalDate(19),
+                externalMetadata: row.optionalText(23).flatMap {
+                    try? JSONDecoder().decode([ExternalSecretRotationMetadataItem].self, from: Data($0.utf8))
+                },
+                externalRoleARN: row.optionalText(24)
             ),
             primaryId: row.optionalInt64(20),
-            replicaKmsKeyReference: row.optionalText(21)
+            replicaKmsKeyReference: row.optionalText(21),
+            hasHadTags: row.int64(22) != 0
         )
     }
 
     private static func arguments(_ r: SecretRecord) -> [SQLiteValue] {
         let rules = r.rotation.rules.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        let metadata = r.rotation.externalMetadata.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         return [
             .text(r.scope.account), .text(r.scope.region), .text(r.name), .text(r.arn), .optional(r.description),
             .text(r.kmsKeyId), .optional(r.kmsKeyReference), .optional(r.type), .optional(r.owningService),
             .date(r.createdDate), .date(r.lastChangedDate), .date(r.lastAccessedDate), .date(r.deletedDate),
             .date(r.deletionDate), .bool(r.rotation.enabled), .optional(r.rotation.lambdaARN), .optional(rules),
             .date(r.rotation.lastRotatedDate), .date(r.rotation.nextRotationDate), r.primaryId.map(SQLiteValue.integer) ?? .null,
-            .optional(r.replicaKmsKeyReference),
+            .optional(r.replicaKmsKeyReference), .integer(r.hasHadTags ? 1 : 0), .optional(metadata), .optional(r.rotation.externalRoleARN),
         ]
     }
 
@@ -78,8 +88,9 @@ struct SQLiteTransaction: SecretStoreTransaction {
             """
             INSERT INTO secrets (account, region, name, arn, description, kms_key_id, kms_key_ref, type, owning_service, \
             created_date, last_changed_date, last_accessed_date, deleted_date, deletion_date, rotation_enabled, \
-            rotation_lambda_arn, rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            rotation_lambda_arn, rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref, \
+            has_had_tags, external_rotation_metadata, external_rotation_role_arn)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             Self.arguments(record)
         )
@@ -92,7 +103,8 @@ struct SQLiteTransaction: SecretStoreTransaction {
             UPDATE secrets SET account = ?, region = ?, name = ?, arn = ?, description = ?, kms_key_id = ?, kms_key_ref = ?, \
             type = ?, owning_service = ?, created_date = ?, last_changed_date = ?, last_accessed_date = ?, deleted_date = ?, \
             deletion_date = ?, rotation_enabled = ?, rotation_lambda_arn = ?, rotation_rules = ?, last_rotated_date = ?, \
-            next_rotation_date = ?, primary_id = ?, replica_kms_key_ref = ? WHERE id = ?
+            next_rotation_date = ?, primary_id = ?, replica_kms_key_ref = ?, has_had_tags = ?, external_rotation_metadata = ?, \
+            external_rotation_role_arn = ? WHERE id = ?
             """,
             Self.arguments(record) + [.integer(record.id)]
         )
@@ -233,24 +245,26 @@ struct SQLiteTransaction: SecretStoreTransaction {
             """,
             [.text(label), .text(scope.account), .text(scope.region), .text(name)]
         ) { row in
+            // The version's columns follow the secret's.
+            let c = Self.secretColumnCount
             let version = VersionRecord(
-                secretId: row.int64(22),
-                versionId: row.text(23),
-                sequence: row.int64(24),
-                createdDate: row.date(25),
-                lastAccessedDate: row.optionalDate(26),
-                kmsKeyId: row.text(27),
-                wrappedDataKey: row.blob(28),
-                ciphertext: row.blob(29),
-                isString: row.bool(30)
+                secretId: row.int64(c),
+                versionId: row.text(c + 1),
+                sequence: row.int64(c + 2),
+                createdDate: row.date(c + 3),
+                lastAccessedDate: row.optionalDate(c + 4),
+                kmsKeyId: row.text(c + 5),
+                wrappedDataKey: row.blob(c + 6),
+                ciphertext: row.blob(c + 7),
+                isString: row.bool(c + 8)
             )
-            let labels = row.text(32).split(separator: "\u{1F}").map(String.init)
+            let labels = row.text(c + 10).split(separator: "\u{1F}").map(String.init)
             return LabelledVersion(
                 secret: Self.secret(row),
                 version: version,
                 labels: labels,
-                ownerARN: row.text(31),
-                resourcePolicy: row.optionalText(33)
+                ownerARN: row.text(c + 9),
+                resourcePolicy: row.optionalText(c + 11)
             )
         }
     }
