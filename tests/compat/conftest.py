@@ -68,6 +68,27 @@ class Server:
             raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
         return result
 
+    def raw(self, operation, body, region="us-east-1"):
+        """POSTs a JSON 1.1 request signed with botocore's SigV4Auth, nothing filled in (no idempotency token)."""
+        import requests
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        headers = {"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"secretsmanager.{operation}"}
+        request = AWSRequest(method="POST", url=self.url + "/", data=json.dumps(body).encode(), headers=headers)
+        SigV4Auth(Credentials(self.access_key_id, self.secret_access_key), "secretsmanager", region).add_auth(request)
+        prepared = request.prepare()
+        return requests.post(prepared.url, data=prepared.body, headers=dict(prepared.headers), timeout=30)
+
+    def aws_error(self, *args, **kwargs):
+        """Runs an aws CLI command that must fail; returns (exception name, message) from its stderr."""
+        result = self.aws(*args, check=False, **kwargs)
+        assert result.returncode != 0, f"aws {' '.join(args)} succeeded: {result.stdout}"
+        m = re.search(r"An error occurred \((\w+)\) when calling the \w+ operation: (.*)", result.stderr)
+        assert m, result.stderr
+        return m.group(1), m.group(2).strip()
+
     def aws_json(self, *args, **kwargs):
         return json.loads(self.aws(*args, **kwargs).stdout)
 
