@@ -245,7 +245,12 @@ extension Result where Failure == SecretsManagerError {
                 )
             ]
         )
-        let other = await harness.call(frank, "RotateSecret", ["SecretId": "app/db", "RotationLambdaARN": "mariadb-single-user"])
+        // A raw RotateSecret needs a token (an SDK adds one), so the request gets as far as the policy.
+        let other = await harness.call(
+            frank,
+            "RotateSecret",
+            ["SecretId": "app/db", "RotationLambdaARN": "mariadb-single-user", "ClientRequestToken": UUID().uuidString]
+        )
         #expect(other.errorCode == "AccessDeniedException")
         let allowed = await harness.call(
             frank,
