@@ -1,4 +1,5 @@
 public import Foundation
+import LockstepCore
 
 /// Signs outgoing requests with AWS Signature Version 4 (the CLI as a client, tests, benchmarks).
 public struct SigV4Signer: Sendable {

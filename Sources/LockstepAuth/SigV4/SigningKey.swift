@@ -1,5 +1,6 @@
 public import Crypto
 import Foundation
+import LockstepCore
 import Synchronization
 
 /// The credential scope of a signature: `DATE/REGION/SERVICE/aws4_request`.
@@ -78,39 +79,6 @@ final class SigningKeyCache: Sendable {
     var count: Int { self.keys.withLock { $0.count } }
 }
 
-enum Hex {
-    static func encode(_ data: some Sequence<UInt8>) -> String {
-        func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in data {
-            bytes.append(digit(byte >> 4))
-            bytes.append(digit(byte & 0x0F))
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func decode(_ string: String) -> Data? {
-        guard string.utf8.count % 2 == 0 else { return nil }
-        var data = Data(capacity: string.utf8.count / 2)
-        var high: UInt8?
-        for byte in string.utf8 {
-            let value: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            if let h = high {
-                data.append(h << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
-        }
-        return data
-    }
-
+extension Hex {
     static func sha256(_ data: Data) -> String { encode(SHA256.hash(data: data)) }
 }

@@ -136,14 +136,7 @@ public enum JSONDuplicateKeys {
                 guard position + 4 <= name.end else { return nil }
                 var value: UInt32 = 0
                 for offset in 0..<4 {
-                    let digit = self.bytes[position + offset]
-                    let nibble: UInt8
-                    switch digit {
-                    case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = digit - UInt8(ascii: "0")
-                    case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = digit - UInt8(ascii: "a") + 10
-                    case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = digit - UInt8(ascii: "A") + 10
-                    default: return nil
-                    }
+                    guard let nibble = Hex.nibble(self.bytes[position + offset]) else { return nil }
                     value = value << 4 | UInt32(nibble)
                 }
                 return value
