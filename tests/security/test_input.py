@@ -143,3 +143,9 @@ def test_a_body_that_is_not_one_json_object_is_a_serialization_error(server, adm
     assert answer["__type"] in ("SerializationException", "InvalidParameterException"), answer
     assert "  " not in message(answer) and "the  parameter" not in message(answer)
     sentinel.assert_unchanged()
+
+
+def test_a_huge_list_gets_a_small_message(server, admin):
+    status, answer = signed(server, "BatchGetSecretValue", {"SecretIdList": [f"s{i}" for i in range(20_000)]})
+    assert (status, answer["__type"]) == (400, "ValidationException")
+    assert len(message(answer)) < 2_000 and "..." in message(answer)

@@ -156,7 +156,9 @@ struct ConstraintCheck {
         let range = min...(max ?? Int.max)
         guard !range.contains(values.count) else { return }
         let rule = SecretsManagerError.lengthRule(values.count, range)
-        let list = "[" + values.map { Self.shown(shown($0)) }.joined(separator: ", ") + "]"
+        // A long list is shown by its first members only: the message stays small whatever the request holds.
+        let head = values.prefix(10).map { Self.shown(shown($0)) }
+        let list = "[" + (head + (values.count > 10 ? ["..."] : [])).joined(separator: ", ") + "]"
         self.violations.append("Value '\(list)' at '\(path)' failed to satisfy constraint: \(rule)")
     }
 
