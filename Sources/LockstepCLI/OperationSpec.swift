@@ -163,6 +163,8 @@ extension OperationSpec {
                     kind: .structure(["AutomaticallyAfterDays", "Duration", "ScheduleExpression"], integers: ["AutomaticallyAfterDays"])
                 ),
                 Parameter(member: "RotateImmediately", kind: .boolean),
+                Parameter(member: "ExternalSecretRotationMetadata", kind: .structureList(["Key", "Value"])),
+                Parameter(member: "ExternalSecretRotationRoleArn", kind: .string),
             ]
         ),
         OperationSpec(

@@ -184,10 +184,15 @@ import Testing
         #expect(unknown.stderr.contains("AccessDeniedException"))
         let rotated = try cli.json(
             "rotate-secret", "--secret-id", "a", "--rotation-lambda-arn", "postgres-single-user",
-            "--rotation-rules", "ScheduleExpression=cron(0 16 1,15 * ? *),Duration=2h", "--no-rotate-immediately"
+            "--rotation-rules", "ScheduleExpression=cron(0 16 1,15 * ? *),Duration=2h", "--no-rotate-immediately",
+            "--external-secret-rotation-metadata", "Key=partner,Value=p1", "Key=n,Value=2",
+            "--external-secret-rotation-role-arn", "arn:aws:iam::000000000000:role/partner-rotation"
         )
         #expect(rotated["VersionId"] is String)
         let described = try cli.json("describe-secret", "--secret-id", "a")
+        let metadata = try #require(described["ExternalSecretRotationMetadata"] as? [[String: String]])
+        #expect(metadata == [["Key": "partner", "Value": "p1"], ["Key": "n", "Value": "2"]])
+        #expect(described["ExternalSecretRotationRoleArn"] as? String == "arn:aws:iam::000000000000:role/partner-rotation")
         #expect(described["RotationEnabled"] as? Bool == true)
         let rules = try #require(described["RotationRules"] as? [String: Any])
         #expect(rules["ScheduleExpression"] as? String == "cron(0 16 1,15 * ? *)" && rules["Duration"] as? String == "2h")

@@ -187,6 +187,14 @@ def test_external_rotation_settings_and_type_round_trip(server, sm):
     entry = sm.list_secrets(Filters=[{"Key": "name", "Values": [name]}])["SecretList"][0]
     assert entry["ExternalSecretRotationRoleArn"] == role and entry["Type"] == "partner-type"
     sm.cancel_rotate_secret(SecretId=name)
+    # The aws CLI sends them too.
+    other = prefix()
+    sm.create_secret(Name=other, SecretString="{}")
+    server.aws("rotate-secret", "--secret-id", other, "--rotation-lambda-arn", "postgres-single-user",
+               "--no-rotate-immediately", "--external-secret-rotation-role-arn", role,
+               "--external-secret-rotation-metadata", "Key=region,Value=eu")
+    assert server.aws_json("describe-secret", "--secret-id", other)["ExternalSecretRotationMetadata"] == [
+        {"Key": "region", "Value": "eu"}]
 
 
 # Beyond the list (found going through the model; docs/aws-behaviour.md)
