@@ -7,14 +7,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 
-from lockstep_server import ACCOUNT, LOCKSTEP, ROOT, Server  # noqa: E402,F401
-
-
-@pytest.fixture(scope="session")
-def server():
-    s = Server()
-    yield s
-    s.close()
+from lockstep_server import ACCOUNT, LOCKSTEP, ROOT, Server, server  # noqa: E402,F401  (server: the session fixture)
 
 
 @pytest.fixture

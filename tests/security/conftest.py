@@ -8,15 +8,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 
-from lockstep_server import Server  # noqa: E402
+from lockstep_server import server  # noqa: E402,F401  (the session's server fixture)
 from protocol_support import Sentinel  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 @pytest.fixture

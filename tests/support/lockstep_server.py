@@ -106,6 +106,14 @@ class Server:
 
 
 
+@pytest.fixture(scope="session")
+def server():
+    """One real server for a test session (each suite's conftest imports this fixture)."""
+    s = Server()
+    yield s
+    s.close()
+
+
 # Identities and policies, made with the operator's `lockstep iam` on the server's data directory.
 
 def code(excinfo):
