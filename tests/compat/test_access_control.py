@@ -344,7 +344,7 @@ def test_audit_verify_finds_tampering(tamper_source, tmp_path, case, sql, expect
     shutil.copytree(tamper_source, data)
     intact = subprocess.run([LOCKSTEP, "audit", "verify", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
     assert intact.returncode == 0 and "intact" in intact.stdout, intact.stderr
-    with sqlite3.connect(data / "lockstep.db") as db:
+    with sqlite3.connect(data / "audit.db") as db:
         db.executescript(sql)
     result = subprocess.run([LOCKSTEP, "audit", "verify", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stdout
