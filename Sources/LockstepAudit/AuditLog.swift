@@ -282,9 +282,4 @@ extension AuditLog {
             return Verification(records: count, problem: verifier.finish(head: head))
         }
     }
-
-    /// The stored records matching `query`, as JSON lines (CloudTrail records).
-    public static func list(store: any AuditStore, query: AuditQuery) async throws -> [AuditEventRow] {
-        try await store.read { tx in try tx.auditEvents(query) }
-    }
 }

@@ -179,6 +179,24 @@ import Testing
         #expect(try await AuditLog.list(store: store, query: AuditQuery(principal: "arn:aws:iam::111111111111:user/bob")).isEmpty)
     }
 
+    @Test func rewrittenFilterColumnsHideNothing() async throws {
+        let (store, log) = try await self.log(records: 6)
+        try self.tamper(
+            """
+            UPDATE audit_events SET principal = 'arn:aws:iam::111111111111:user/bob', event_name = 'ListSecrets',
+                secret_arn = 'elsewhere', event_time = 0 WHERE sequence IN (2, 5)
+            """
+        )
+        let alice = AuditQuery(principal: "arn:aws:iam::111111111111:user/alice")
+        #expect(try await AuditLog.list(store: store, query: alice).map(\.sequence) == [1, 2, 3, 4, 5, 6])
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(principal: "arn:aws:iam::111111111111:user/bob")).isEmpty)
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(eventName: "GetSecretValue")).count == 6)
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(secretARN: "db/5")).map(\.sequence) == [5])
+        let window = AuditQuery(from: Date(timeIntervalSince1970: 1_800_000_002), to: Date(timeIntervalSince1970: 1_800_000_002))
+        #expect(try await AuditLog.list(store: store, query: window).map(\.sequence) == [2])
+        #expect(try await self.verify(store, log).problem == nil)
+    }
+
     @Test func aFullQueueDropsAndRecordsTheLoss() async throws {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let store = try SQLiteAuditStore(directory: self.directory)
