@@ -1,3 +1,5 @@
+import Foundation
+
 /// The schema of `audit.db`, versioned with its own `PRAGMA user_version` (independent of `lockstep.db`'s
 /// ``Migrations``). Each entry upgrades from the previous version; never edit an entry that has shipped.
 enum AuditMigrations {
