@@ -264,7 +264,7 @@ func runBenchmarks() async throws {
     print(
         "  audit writer alone: queue \(String(format: "%.2f", Double(queued - writerStart) / 1e3 / Double(auditEvents))) us/record, write \(String(format: "%.1f", Double(written - queued) / 1e3 / Double(auditEvents))) us/record, CPU \(String(format: "%.1f", (processCPUSeconds() - writerCPU) * 1e6 / Double(auditEvents))) us/record"
     )
-    let verification = try await AuditLog.verify(store: environment.store, chain: environment.auditLog.chain)
+    let verification = try await AuditLog.verify(store: environment.auditStore, chain: environment.auditLog.chain)
     print("  audit records written: \(verification.records), chain \(verification.problem.map { "BROKEN: \($0)" } ?? "intact")")
 
     // ListSecrets: pages of 100 in several orders, and with a filter that matches half the secrets.

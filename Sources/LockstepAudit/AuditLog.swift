@@ -6,7 +6,8 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// The audit log: every API call and lifecycle event becomes a hash-chained CloudTrail record in the store.
+/// The audit log: every API call and lifecycle event becomes a hash-chained CloudTrail record in the audit store
+/// (its own file, `audit.db`, apart from the secrets).
 ///
 /// Recording never blocks and never fails the caller: ``record(_:)`` puts the event on a bounded in-memory queue
 /// and returns. The log's ``run()`` (a `Service` in `lockstep serve`) writes queued events in batches, one store
@@ -41,7 +42,7 @@ public final class AuditLog: Service, Sendable {
     }
 
     public let chain: AuditChain
-    private let store: any SecretStore
+    private let store: any AuditStore
     private let configuration: Configuration
     private let queue = Mutex(Queue())
     private let wakeups: AsyncStream<Void>
@@ -50,7 +51,7 @@ public final class AuditLog: Service, Sendable {
     private let logger: Logger
     private let eventIDs = SequentialUUIDs()
 
-    public init(store: any SecretStore, key: SymmetricKey, configuration: Configuration = .init(), logger: Logger = Logger(label: "lockstep.audit")) {
+    public init(store: any AuditStore, key: SymmetricKey, configuration: Configuration = .init(), logger: Logger = Logger(label: "lockstep.audit")) {
         self.store = store
         self.chain = AuditChain(key: key)
         self.configuration = configuration
@@ -262,7 +263,7 @@ extension AuditLog {
     }
 
     /// Checks the whole chain in one consistent snapshot of the store.
-    public static func verify(store: any SecretStore, chain: AuditChain) async throws -> Verification {
+    public static func verify(store: any AuditStore, chain: AuditChain) async throws -> Verification {
         try await store.read { tx in
             let head = try tx.auditHead()
             var verifier = AuditChain.Verifier(chain: chain)
@@ -280,10 +281,5 @@ extension AuditLog {
             }
             return Verification(records: count, problem: verifier.finish(head: head))
         }
-    }
-
-    /// The stored records matching `query`, as JSON lines (CloudTrail records).
-    public static func list(store: any SecretStore, query: AuditQuery) async throws -> [AuditEventRow] {
-        try await store.read { tx in try tx.auditEvents(query) }
     }
 }

@@ -21,7 +21,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
-            let result = try await AuditLog.verify(store: environment.store, chain: environment.auditLog.chain)
+            let result = try await AuditLog.verify(store: environment.auditStore, chain: environment.auditLog.chain)
             if let problem = result.problem {
                 FileHandle.standardError.write(Data("audit log verification FAILED: \(problem)\n".utf8))
                 throw ExitCode(1)
@@ -58,7 +58,7 @@ struct AuditCommand: AsyncParsableCommand {
             )
             query.limit = self.maxItems
             let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
-            for row in try await AuditLog.list(store: environment.store, query: query) {
+            for row in try await AuditLog.list(store: environment.auditStore, query: query) {
                 print(row.record)
             }
         }

@@ -87,7 +87,7 @@ public enum LockstepServer {
             ),
             // Started in this order, stopped in reverse: the HTTP server first, then the scheduler (and anything else),
             // then the audit log writes what is queued, then the store checkpoints.
-            services: [StoreShutdown(store: environment.store, logger: logger), environment.auditLog] + services,
+            services: [StoreShutdown(store: environment.store, auditStore: environment.auditStore, logger: logger), environment.auditLog] + services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )
@@ -162,10 +162,11 @@ public enum LockstepServer {
     }
 }
 
-/// Checkpoints the store when the server stops (after in-flight requests have finished: services stop in reverse
+/// Checkpoints the store and the audit store when the server stops (after in-flight requests have finished: services stop in reverse
 /// order, the HTTP server first).
 struct StoreShutdown: Service {
     let store: SQLiteSecretStore
+    let auditStore: SQLiteAuditStore
     let logger: Logger
 
     func run() async throws {
@@ -175,6 +176,11 @@ struct StoreShutdown: Service {
             self.logger.info("store closed cleanly")
         } catch {
             self.logger.error("store checkpoint failed", metadata: ["error": .string(String(describing: error))])
+        }
+        do {
+            try await self.auditStore.checkpoint()
+        } catch {
+            self.logger.error("audit store checkpoint failed", metadata: ["error": .string(String(describing: error))])
         }
     }
 }

@@ -55,6 +55,8 @@ public struct LockstepEnvironment: Sendable {
 
     public let configuration: Configuration
     public let store: SQLiteSecretStore
+    /// The audit log's own store (`audit.db`).
+    public let auditStore: SQLiteAuditStore
     public let keyring: LocalKeyring
     public let manager: SecretsManager
     /// The data directory's audit log (also when the manager doesn't record: `audit verify` and `list` read it).
@@ -70,6 +72,7 @@ public struct LockstepEnvironment: Sendable {
         LockstepEnvironment(
             configuration: self.configuration,
             store: self.store,
+            auditStore: self.auditStore,
             keyring: self.keyring,
             manager: self.manager.with(rotation: rotation),
             auditLog: self.auditLog
@@ -104,11 +107,14 @@ public struct LockstepEnvironment: Sendable {
             existingStore: storeExists
         )
         let store = try SQLiteSecretStore(directory: directory)
+        // After lockstep.db is migrated: records an older version kept there move to audit.db.
+        let auditStore = try SQLiteAuditStore(directory: directory)
         let keyring = LocalKeyring(root: root, region: configuration.region, account: configuration.account)
-        let audit = AuditLog(store: store, key: root.derivedKey(for: "audit chain"), configuration: configuration.audit)
+        let audit = AuditLog(store: auditStore, key: root.derivedKey(for: "audit chain"), configuration: configuration.audit)
         return LockstepEnvironment(
             configuration: configuration,
             store: store,
+            auditStore: auditStore,
             keyring: keyring,
             manager: SecretsManager(
                 store: store,

@@ -26,7 +26,7 @@ public protocol IdentityStoreTransaction {
     func setResourcePolicy(secretId: Int64, document: String?) throws
 }
 
-/// The append-only audit chain.
+/// The append-only audit chain (in its own store, ``AuditStore``).
 public protocol AuditStoreTransaction {
     func auditHead() throws -> AuditHead?
     func setAuditHead(_ head: AuditHead) throws

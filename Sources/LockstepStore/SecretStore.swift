@@ -25,7 +25,7 @@ extension SecretStore {
 }
 
 /// The operations available inside a transaction. Writes fail on a read transaction.
-public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransaction, AuditStoreTransaction {
+public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransaction {
     // Secrets
     func secret(id: Int64) throws -> SecretRecord?
     func secret(scope: Scope, name: String) throws -> SecretRecord?

@@ -10,9 +10,9 @@ import Testing
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)")
     let key = SymmetricKey(size: .bits256)
 
-    func log(records: Int) async throws -> (SQLiteSecretStore, AuditLog) {
+    func log(records: Int) async throws -> (SQLiteAuditStore, AuditLog) {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        let store = try SQLiteSecretStore(directory: self.directory)
+        let store = try SQLiteAuditStore(directory: self.directory)
         let log = AuditLog(store: store, key: self.key)
         for index in 1...records {
             log.record(Self.event("GetSecretValue", index))
@@ -39,11 +39,11 @@ import Testing
 
     /// Runs SQL on the database file directly, as someone with the file (not the root key) could.
     func tamper(_ sql: String) throws {
-        let connection = try SQLiteConnection(path: self.directory.appendingPathComponent(SQLiteSecretStore.fileName).path)
+        let connection = try SQLiteConnection(path: self.directory.appendingPathComponent(SQLiteAuditStore.fileName).path)
         try connection.execute(sql)
     }
 
-    func verify(_ store: SQLiteSecretStore, _ log: AuditLog) async throws -> AuditLog.Verification {
+    func verify(_ store: SQLiteAuditStore, _ log: AuditLog) async throws -> AuditLog.Verification {
         try await AuditLog.verify(store: store, chain: log.chain)
     }
 
@@ -179,9 +179,27 @@ import Testing
         #expect(try await AuditLog.list(store: store, query: AuditQuery(principal: "arn:aws:iam::111111111111:user/bob")).isEmpty)
     }
 
+    @Test func rewrittenFilterColumnsHideNothing() async throws {
+        let (store, log) = try await self.log(records: 6)
+        try self.tamper(
+            """
+            UPDATE audit_events SET principal = 'arn:aws:iam::111111111111:user/bob', event_name = 'ListSecrets',
+                secret_arn = 'elsewhere', event_time = 0 WHERE sequence IN (2, 5)
+            """
+        )
+        let alice = AuditQuery(principal: "arn:aws:iam::111111111111:user/alice")
+        #expect(try await AuditLog.list(store: store, query: alice).map(\.sequence) == [1, 2, 3, 4, 5, 6])
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(principal: "arn:aws:iam::111111111111:user/bob")).isEmpty)
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(eventName: "GetSecretValue")).count == 6)
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(secretARN: "db/5")).map(\.sequence) == [5])
+        let window = AuditQuery(from: Date(timeIntervalSince1970: 1_800_000_002), to: Date(timeIntervalSince1970: 1_800_000_002))
+        #expect(try await AuditLog.list(store: store, query: window).map(\.sequence) == [2])
+        #expect(try await self.verify(store, log).problem == nil)
+    }
+
     @Test func aFullQueueDropsAndRecordsTheLoss() async throws {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        let store = try SQLiteSecretStore(directory: self.directory)
+        let store = try SQLiteAuditStore(directory: self.directory)
         var configuration = AuditLog.Configuration()
         configuration.queueCapacity = 3
         let log = AuditLog(store: store, key: self.key, configuration: configuration)
@@ -202,7 +220,7 @@ import Testing
         let notifications = directory.appendingPathComponent("notifications").path
         var configuration = AuditLog.Configuration(jsonLinesPath: lines, notifyCommand: "cat >> '\(notifications)'; echo >> '\(notifications)'")
         configuration.notifyTimeout = 5
-        let log = AuditLog(store: try SQLiteSecretStore(directory: directory), key: SymmetricKey(size: .bits256), configuration: configuration)
+        let log = AuditLog(store: try SQLiteAuditStore(directory: directory), key: SymmetricKey(size: .bits256), configuration: configuration)
         var put = AuditChainTests.event("PutSecretValue", 1)
         put.readOnly = false
         put.requestParameters = Data(#"{"SecretId":"db/1","SecretString":"never-in-a-sink"}"#.utf8)

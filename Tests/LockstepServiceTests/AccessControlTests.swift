@@ -75,7 +75,7 @@ struct AccessHarness {
 
     func auditRecords() async throws -> [[String: Any]] {
         try await self.environment.auditLog.flush()
-        return try await AuditLog.list(store: self.environment.store, query: AuditQuery()).map {
+        return try await AuditLog.list(store: self.environment.auditStore, query: AuditQuery()).map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.record.utf8)) as? [String: Any])
         }
     }
@@ -483,7 +483,7 @@ extension Result where Failure == SecretsManagerError {
         #expect(records[2]["responseElements"] is NSNull)
         #expect((records[0]["responseElements"] as? [String: Any])?["ARN"] as? String == arn)
         #expect(records[5]["eventType"] as? String == "AwsServiceEvent")
-        let verification = try await AuditLog.verify(store: harness.environment.store, chain: harness.environment.auditLog.chain)
+        let verification = try await AuditLog.verify(store: harness.environment.auditStore, chain: harness.environment.auditLog.chain)
         #expect(verification.problem == nil)
         #expect(verification.records == Int64(records.count))
 

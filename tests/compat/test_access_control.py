@@ -344,8 +344,34 @@ def test_audit_verify_finds_tampering(tamper_source, tmp_path, case, sql, expect
     shutil.copytree(tamper_source, data)
     intact = subprocess.run([LOCKSTEP, "audit", "verify", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
     assert intact.returncode == 0 and "intact" in intact.stdout, intact.stderr
-    with sqlite3.connect(data / "lockstep.db") as db:
+    with sqlite3.connect(data / "audit.db") as db:
         db.executescript(sql)
     result = subprocess.run([LOCKSTEP, "audit", "verify", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1, result.stdout
     assert expected in result.stderr, result.stderr
+
+
+def test_audit_list_filters_on_the_hashed_record(tamper_source, tmp_path):
+    """Rewriting the unhashed filter columns hides nothing: `audit list` filters on the record itself."""
+    data = tmp_path / "data"
+    shutil.copytree(tamper_source, data)
+
+    def listed(*filters):
+        result = subprocess.run([LOCKSTEP, "audit", "list", "--data-dir", str(data), *filters],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+    created = listed("--event-name", "CreateSecret")
+    assert len(created) == 6
+    principal = created[0]["userIdentity"]["arn"]
+    before = listed("--principal", principal)
+    with sqlite3.connect(data / "audit.db") as db:
+        db.executescript("UPDATE audit_events SET principal = 'arn:aws:iam::000000000000:user/nobody', "
+                         "event_name = 'ListSecrets', secret_arn = NULL, event_time = 0")
+    assert [r["eventID"] for r in listed("--principal", principal)] == [r["eventID"] for r in before]
+    assert len(listed("--event-name", "CreateSecret")) == 6
+    assert len(listed("--secret-id", "tamper/3")) >= 1
+    assert listed("--principal", "arn:aws:iam::000000000000:user/nobody") == []
+    verified = subprocess.run([LOCKSTEP, "audit", "verify", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stderr

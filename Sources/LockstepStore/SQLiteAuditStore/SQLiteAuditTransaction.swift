@@ -1,0 +1,66 @@
+import Foundation
+
+/// The audit store's transaction: `connection` is inside a transaction the store began.
+struct SQLiteAuditTransaction: AuditStoreTransaction {
+    let connection: SQLiteConnection
+
+    func auditHead() throws -> AuditHead? {
+        try self.connection.first("SELECT sequence, hash, seal FROM audit_head WHERE id = 1") {
+            AuditHead(sequence: $0.int64(0), hash: $0.blob(1), seal: $0.blob(2))
+        }
+    }
+
+    func setAuditHead(_ head: AuditHead) throws {
+        try self.connection.query(
+            """
+            INSERT INTO audit_head (id, sequence, hash, seal) VALUES (1, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash, seal = excluded.seal
+            """,
+            [.integer(head.sequence), .blob(head.hash), .blob(head.seal)]
+        )
+    }
+
+    func appendAuditEvent(_ r: AuditEventRow) throws {
+        try self.connection.query(
+            """
+            INSERT INTO audit_events (sequence, event_time, event_name, principal, secret_arn, record, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(r.sequence), .date(r.eventTime), .text(r.eventName), .optional(r.principal), .optional(r.secretARN),
+                .text(r.record), .blob(r.previousHash), .blob(r.hash),
+            ]
+        )
+    }
+
+    func auditEvents(_ q: AuditQuery) throws -> [AuditEventRow] {
+        var result: [AuditEventRow] = []
+        try self.connection.query(
+            """
+            SELECT sequence, event_time, event_name, principal, secret_arn, record, previous_hash, hash FROM audit_events
+            WHERE sequence > ?1 AND (?2 IS NULL OR event_time >= ?2) AND (?3 IS NULL OR event_time <= ?3)
+              AND (?4 IS NULL OR event_name = ?4) AND (?5 IS NULL OR secret_arn = ?5 OR secret_arn LIKE ?5 || '-______' OR secret_arn LIKE '%:secret:' || ?5 || '-______')
+              AND (?6 IS NULL OR principal = ?6)
+            ORDER BY sequence LIMIT ?7
+            """,
+            [
+                .integer(q.afterSequence), .date(q.from), .date(q.to), .optional(q.eventName), .optional(q.secretARN),
+                .optional(q.principal), .integer(Int64(q.limit)),
+            ]
+        ) { row in
+            result.append(
+                AuditEventRow(
+                    sequence: row.int64(0),
+                    eventTime: row.date(1),
+                    eventName: row.text(2),
+                    principal: row.optionalText(3),
+                    secretARN: row.optionalText(4),
+                    record: row.text(5),
+                    previousHash: row.blob(6),
+                    hash: row.blob(7)
+                )
+            )
+        }
+        return result
+    }
+}
