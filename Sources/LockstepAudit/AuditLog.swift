@@ -29,6 +29,22 @@ public final class AuditLog: Service, Sendable {
         public var notifyCommand: String?
         /// A notification command still running after this long is terminated.
         public var notifyTimeout: TimeInterval = 10
+        /// Write signed digests here (`lockstep serve`: at ``digestInterval`` and on shutdown).
+        public var digestDirectory: String?
+        public var digestInterval: Duration = .seconds(3600)
+        /// This node's name in digests and segment seals, and the name its signing key is derived for.
+        public var node = AuditLog.Configuration.defaultNode
+        /// Export records older than this into ``exportDirectory`` (checked every minute); nil keeps everything live.
+        public var retention: Duration?
+        public var exportDirectory: String?
+        /// How often the server looks for work besides writing: records to copy, a digest or retention that is due.
+        public var maintenanceInterval: Duration = .seconds(1)
+
+        /// The host name, reduced to the characters a node name may hold.
+        public static var defaultNode: String {
+            let name = String(ProcessInfo.processInfo.hostName.prefix(64).map { AuditDigest.isValidNode(String($0)) ? $0 : "-" })
+            return AuditDigest.isValidNode(name) ? name : "lockstep"
+        }
 
         public init(jsonLinesPath: String? = nil, notifyCommand: String? = nil) {
             self.jsonLinesPath = jsonLinesPath
@@ -42,17 +58,29 @@ public final class AuditLog: Service, Sendable {
     }
 
     public let chain: AuditChain
-    private let store: any AuditStore
-    private let configuration: Configuration
+    let store: any AuditStore
+    let configuration: Configuration
+    public let signingKeys: AuditSigningKeys?
+    let maintenance: Mutex<Maintenance>
     private let queue = Mutex(Queue())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
-    private let sinks: AuditSinks
-    private let logger: Logger
+    let sinks: AuditSinks
+    let logger: Logger
     private let eventIDs = SequentialUUIDs()
 
-    public init(store: any AuditStore, key: SymmetricKey, configuration: Configuration = .init(), logger: Logger = Logger(label: "lockstep.audit")) {
+    /// - Parameters:
+    ///   - signingKeys: the nodes' digest keys (nil: no digests or exports).
+    public init(
+        store: any AuditStore,
+        key: SymmetricKey,
+        signingKeys: AuditSigningKeys? = nil,
+        configuration: Configuration = .init(),
+        logger: Logger = Logger(label: "lockstep.audit")
+    ) {
         self.store = store
+        self.signingKeys = signingKeys
+        self.maintenance = Mutex(Maintenance(nextDigest: .now, nextRetention: .now))
         self.chain = AuditChain(key: key)
         self.configuration = configuration
         (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -127,17 +155,30 @@ public final class AuditLog: Service, Sendable {
         }
     }
 
-    /// Writes queued events until graceful shutdown, then writes what is left.
+    /// Writes queued events until graceful shutdown, then writes what is left and a last digest. Between batches
+    /// (and at least every ``Configuration/maintenanceInterval``) it does the log's other work (``maintain(final:)``).
+    ///
+    /// - Throws: ``AnchorMismatch`` at the start when the log ends before its newest digest or differs from it.
     public func run() async throws {
+        try await self.prepareMaintenance()
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.configuration.maintenanceInterval)
+                self.wake.yield()
+            }
+        }
         await withGracefulShutdownHandler {
             for await _ in self.wakeups {
                 try? await Task.sleep(for: self.configuration.batchInterval)
                 await self.drainLogging()
+                await self.maintain(final: false)
             }
         } onGracefulShutdown: {
             self.wake.finish()
         }
+        ticker.cancel()
         await self.drainLogging()
+        await self.maintain(final: true)
     }
 
     private func drainLogging() async {
@@ -255,31 +296,3 @@ public final class AuditLog: Service, Sendable {
     }
 }
 
-extension AuditLog {
-    /// The outcome of ``verify(store:chain:)``: how many records were checked and the first problem, if any.
-    public struct Verification: Sendable {
-        public var records: Int64
-        public var problem: AuditChain.Problem?
-    }
-
-    /// Checks the whole chain in one consistent snapshot of the store.
-    public static func verify(store: any AuditStore, chain: AuditChain) async throws -> Verification {
-        try await store.read { tx in
-            let head = try tx.auditHead()
-            var verifier = AuditChain.Verifier(chain: chain)
-            var query = AuditQuery()
-            query.limit = 10_000
-            var count: Int64 = 0
-            while true {
-                let rows = try tx.auditEvents(query)
-                for row in rows {
-                    count += 1
-                    guard verifier.check(row) else { return Verification(records: count, problem: verifier.problem) }
-                }
-                guard let last = rows.last, rows.count == query.limit else { break }
-                query.afterSequence = last.sequence
-            }
-            return Verification(records: count, problem: verifier.finish(head: head))
-        }
-    }
-}

@@ -1,9 +1,11 @@
 import Dispatch
 import Foundation
+import LockstepCore
 import Logging
 import Synchronization
 
-/// Where records go besides the store: a JSON-lines file and a notification command.
+/// Where records go besides the store: a notification command (the JSON-lines copy follows the store instead:
+/// ``AuditLog/maintain(final:)``).
 ///
 /// Everything here runs on its own serial dispatch queue after the batch is committed: a slow disk or a hanging
 /// command delays only later notifications (bounded: beyond 256 waiting, notifications are dropped and logged),
@@ -21,9 +23,7 @@ final class AuditSinks: Sendable {
     }
 
     func deliver(_ texts: [String]) {
-        let path = self.configuration.jsonLinesPath
-        let notifies = self.configuration.notifyCommand != nil
-        guard path != nil || notifies else { return }
+        guard self.configuration.notifyCommand != nil else { return }
         let admitted = self.waiting.withLock { waiting -> Bool in
             guard waiting < Self.maximumWaiting else { return false }
             waiting += 1
@@ -35,7 +35,6 @@ final class AuditSinks: Sendable {
         }
         self.queue.async {
             defer { self.waiting.withLock { $0 -= 1 } }
-            if let path { self.append(texts, to: path) }
             if let command = self.configuration.notifyCommand {
                 // Only label moves and failed rotations notify: parse just those records.
                 let candidates = texts.filter { Notification.mayNotify($0) }.compactMap { AuditJSON.parse(Data($0.utf8)) }
@@ -44,15 +43,15 @@ final class AuditSinks: Sendable {
         }
     }
 
-    private func append(_ lines: [String], to path: String) {
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o600)
-        guard descriptor >= 0 else {
-            self.logger.error("can't open the audit JSON-lines file", metadata: ["path": .string(path)])
-            return
-        }
-        defer { close(descriptor) }
-        let data = Data(lines.map { $0 + "\n" }.joined().utf8)
-        _ = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    /// Sends a signed digest to the notification command, as an EventBridge-shaped event (so a copy leaves the host).
+    func notify(digest: AuditDigest) {
+        guard let command = self.configuration.notifyCommand else { return }
+        let event = AuditJSON.object([
+            "version": .string("0"), "id": .string(UUID().uuidString.lowercased()), "detail-type": .string("Lockstep Audit Digest"),
+            "source": .string("lockstep.audit"), "time": .string(UTCDate.iso8601(digest.time)), "resources": .array([]),
+            "detail": AuditJSON.parse(Data(digest.text.utf8)) ?? .null,
+        ]).canonicalText
+        self.queue.async { self.run(command, input: event) }
     }
 
     /// Runs the command with the event on stdin; the root key never reaches it.

@@ -9,24 +9,93 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify and read the audit log (CloudTrail-shaped, hash-chained records).",
-        subcommands: [Verify.self, List.self]
+        subcommands: [Verify.self, List.self, Export.self, PublicKey.self]
     )
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Check the whole hash chain: exits 0 when intact, 1 naming the first changed, removed, reordered or truncated record."
+            abstract: "Check the hash chain across exported segments and the live log against the signed digests: exits 0 when intact, 1 naming the first changed, removed, reordered, truncated, wiped or rolled-back record.",
+            discussion: """
+                With --file, checks a JSON-lines copy (serve --audit-file) on its own instead, from its first line.
+                Digests prove the log held at least what they cover when they were written; they can't catch a forger who \
+                holds the root key and can rewrite the digest directory (see docs/ARCHITECTURE.md).
+                """
         )
+        @Option(help: "Verify this JSON-lines copy instead of the store.") var file: String?
+        @Option(help: "Exported segments to verify before the live log (default: the export directory).") var segments: String?
+        @Option(help: "Signed digests to check against (default: the digest directory).") var digests: String?
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
-            let result = try await AuditLog.verify(store: environment.auditStore, chain: environment.auditLog.chain)
+            let configuration = self.store.configuration()
+            let environment = try await LockstepEnvironment.opened(configuration, create: false)
+            let log = environment.auditLog
+            let anchors = AuditLog.Anchors(
+                digests: (self.digests ?? configuration.audit.digestDirectory).map(AuditDigestDirectory.init(path:)),
+                segments: (self.segments ?? configuration.audit.exportDirectory).map(AuditSegmentDirectory.init(path:)),
+                keys: log.signingKeys
+            )
+            let result =
+                if let file = self.file {
+                    try AuditLog.verify(file: file, chain: log.chain, anchors: anchors)
+                } else {
+                    try await AuditLog.verify(store: environment.auditStore, chain: log.chain, anchors: anchors)
+                }
             if let problem = result.problem {
                 FileHandle.standardError.write(Data("audit log verification FAILED: \(problem)\n".utf8))
                 throw ExitCode(1)
             }
-            print("audit log intact: \(result.records) records")
+            print("audit log intact: \(result.summary)")
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Move the records before a time out of the live log into sealed, gzip-compressed JSON-lines segments.",
+            discussion: "Each segment (at most 10,000 records) is verified, written and fsynced with a signed seal before its records leave the live log. `audit verify` checks the segments and the live log together."
+        )
+        @Option(help: "Export records before this time (ISO 8601, e.g. 2026-11-01T00:00:00Z, or a date, 2026-11-01).") var before: String
+        @Option(help: "The directory for the segments (default: the export directory).") var to: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            guard let date = ISO8601DateFormatter().date(from: self.before) ?? ISO8601DateFormatter().date(from: self.before + "T00:00:00Z") else {
+                throw ValidationError("--before must be an ISO 8601 time or date")
+            }
+            let configuration = self.store.configuration()
+            guard let directory = self.to ?? configuration.audit.exportDirectory else { throw ValidationError("--to is required") }
+            let environment = try await LockstepEnvironment.opened(configuration, create: false)
+            let log = environment.auditLog
+            guard let keys = log.signingKeys else { throw ValidationError("no signing keys") }
+            let export = try await AuditLog.export(
+                store: environment.auditStore, chain: log.chain, keys: keys, node: configuration.audit.node, before: date,
+                to: AuditSegmentDirectory(path: directory)
+            )
+            if let through = export.through {
+                print("exported \(export.records) records (through record \(through)) into \(export.segments.count) segments in \(directory)")
+            } else {
+                print("nothing to export: no live record is older than \(self.before)")
+            }
+        }
+    }
+
+    struct PublicKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "public-key",
+            abstract: "Print a node's Ed25519 public key (base64), with which anyone can check its digests' signatures."
+        )
+        @Option(help: "The node (default: this host's name).") var node: String?
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let configuration = self.store.configuration()
+            let node = self.node ?? configuration.audit.node
+            guard AuditDigest.isValidNode(node) else { throw ValidationError("--node must be 1 to 64 letters, digits, '.', '_' or '-'") }
+            let environment = try await LockstepEnvironment.opened(configuration, create: false)
+            guard let keys = environment.auditLog.signingKeys else { throw ValidationError("no signing keys") }
+            print("\(node) \(keys.publicKey(node: node))")
         }
     }
 

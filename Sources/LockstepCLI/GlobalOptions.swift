@@ -34,6 +34,11 @@ struct StoreOptions: ParsableArguments {
         )
         configuration.audit.jsonLinesPath = environment["LOCKSTEP_AUDIT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.audit.notifyCommand = environment["LOCKSTEP_AUDIT_NOTIFY_COMMAND"].flatMap { $0.isEmpty ? nil : $0 }
+        let data = configuration.dataDirectory
+        configuration.audit.digestDirectory =
+            environment["LOCKSTEP_AUDIT_DIGEST_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? data.appendingPathComponent("audit-digests").path
+        configuration.audit.exportDirectory =
+            environment["LOCKSTEP_AUDIT_EXPORT_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? data.appendingPathComponent("audit-segments").path
         return configuration
     }
 }

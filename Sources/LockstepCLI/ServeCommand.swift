@@ -36,8 +36,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Also append every audit record to this JSON-lines file (default: $LOCKSTEP_AUDIT_FILE).")
     var auditFile: String?
 
-    @Option(help: "Run this shell command for audit notifications (label moves, RotationFailed), the event JSON on stdin.")
+    @Option(help: "Run this shell command for audit notifications (label moves, RotationFailed, digests), the event JSON on stdin.")
     var auditNotifyCommand: String?
+
+    @Option(help: "Write signed audit digests to this directory (default: $LOCKSTEP_AUDIT_DIGEST_DIR, else DATA_DIR/audit-digests); keep it on other storage.")
+    var auditDigestDir: String?
+
+    @Option(help: "Seconds between audit digests (also one at shutdown).")
+    var auditDigestInterval = 3600
+
+    @Option(help: "Export audit records older than this (e.g. 90d, 12h, 30m) into sealed segments in --audit-export-dir. Default: keep all live.")
+    var auditRetention: String?
+
+    @Option(help: "Where exported audit segments go (default: $LOCKSTEP_AUDIT_EXPORT_DIR, else DATA_DIR/audit-segments).")
+    var auditExportDir: String?
+
+    @Option(help: "This node's name in audit digests (letters, digits, . _ -; default: the host name).")
+    var nodeName: String?
 
     @Flag(help: "BENCHMARK COMPARISON ONLY: evaluate no policies and record no audit log. Never for real secrets.")
     var benchmarkWithoutAccessControl = false
@@ -62,6 +77,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         guard self.idleTimeout > 0, self.idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be between 0 and 86400 seconds") }
         guard self.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (1...604_800).contains(self.auditDigestInterval) else { throw ValidationError("--audit-digest-interval must be 1 to 604800 seconds") }
+        if let retention = self.auditRetention, DurationText.parse(retention) == nil {
+            throw ValidationError("--audit-retention must be a positive duration such as 90d, 12h, 30m or 45s")
+        }
+        if let node = self.nodeName, !AuditDigest.isValidNode(node) {
+            throw ValidationError("--node-name must be 1 to 64 letters, digits, '.', '_' or '-'")
+        }
         if let regions = self.allowedRegions, ServerConfiguration.parseRegions(regions) == nil {
             throw ValidationError("--allowed-regions must be region names such as us-east-1,eu-west-1")
         }
@@ -79,10 +101,17 @@ struct ServeCommand: AsyncParsableCommand {
         var options = self.store.configuration()
         if let file = self.auditFile { options.audit.jsonLinesPath = file }
         if let command = self.auditNotifyCommand { options.audit.notifyCommand = command }
+        if let directory = self.auditDigestDir { options.audit.digestDirectory = directory }
+        if let directory = self.auditExportDir { options.audit.exportDirectory = directory }
+        if let node = self.nodeName { options.audit.node = node }
+        options.audit.digestInterval = .seconds(self.auditDigestInterval)
+        options.audit.retention = self.auditRetention.flatMap(DurationText.parse)
         options.accessControl = !self.benchmarkWithoutAccessControl
         let configuration = options
         let setup = try RotationSetup(try await LockstepEnvironment.opened(configuration, create: true), options: self.rotation)
         let environment = setup.environment
+        // Refuse a log that ends before, or differs from, its newest signed digest (wiped, truncated, rolled back).
+        try await environment.auditLog.prepareMaintenance()
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
         if try await keys.isEmpty() {

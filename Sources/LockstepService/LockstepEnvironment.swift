@@ -110,7 +110,12 @@ public struct LockstepEnvironment: Sendable {
         // After lockstep.db is migrated: records an older version kept there move to audit.db.
         let auditStore = try SQLiteAuditStore(directory: directory)
         let keyring = LocalKeyring(root: root, region: configuration.region, account: configuration.account)
-        let audit = AuditLog(store: auditStore, key: root.derivedKey(for: "audit chain"), configuration: configuration.audit)
+        let audit = AuditLog(
+            store: auditStore,
+            key: root.derivedKey(for: "audit chain"),
+            signingKeys: AuditSigningKeys(seed: root.derivedKey(for: "audit digest signing")),
+            configuration: configuration.audit
+        )
         return LockstepEnvironment(
             configuration: configuration,
             store: store,

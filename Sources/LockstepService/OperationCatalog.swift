@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Every operation of the API, once: its handler, IAM action, the resources it touches, whether it only reads, and
 /// what its audit record keeps. The dispatcher, authorization, the audit record, the server's metrics and the CLI all

@@ -33,4 +33,8 @@ public protocol AuditStoreTransaction {
     func appendAuditEvent(_ row: AuditEventRow) throws
     /// Records in sequence order matching `query`.
     func auditEvents(_ query: AuditQuery) throws -> [AuditEventRow]
+    /// The last record exported out of the live log (nil when nothing was).
+    func auditBase() throws -> AuditHead?
+    /// Deletes the records up to and including `base.sequence` (they are in a sealed segment now) and sets the base.
+    func exportedAuditEvents(through base: AuditHead) throws
 }

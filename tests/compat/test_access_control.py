@@ -373,5 +373,7 @@ def test_audit_list_filters_on_the_hashed_record(tamper_source, tmp_path):
     assert len(listed("--event-name", "CreateSecret")) == 6
     assert len(listed("--secret-id", "tamper/3")) >= 1
     assert listed("--principal", "arn:aws:iam::000000000000:user/nobody") == []
+    # And `verify` names the first rewritten column (the record it sits beside is intact).
     verified = subprocess.run([LOCKSTEP, "audit", "verify", "--data-dir", str(data)], capture_output=True, text=True, timeout=60)
-    assert verified.returncode == 0, verified.stderr
+    assert verified.returncode == 1, verified.stdout
+    assert "record 1's event_name column was rewritten" in verified.stderr, verified.stderr

@@ -38,12 +38,20 @@ class Server:
                 _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
 
+        self.extra_args = extra_args
+        self.env = env
+        self.limit_files = limit_files
+        self.access_key_id = self.secret_access_key = None
+        self.start()
+
+    def start(self):
+        """Starts (or, after `stop`, restarts) the server on its data directory; the administrator key printed at
+        the first start stays valid."""
         self.process = subprocess.Popen(
             [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(self.directory, "data"),
-             "--account-id", ACCOUNT, *extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env, preexec_fn=limit_files,
+             "--account-id", ACCOUNT, *self.extra_args],
+            stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env, preexec_fn=self.limit_files,
         )
-        self.access_key_id = self.secret_access_key = None
         deadline = time.time() + 60
         while time.time() < deadline:
             line = self.process.stdout.readline()

@@ -25,7 +25,18 @@ enum AuditMigrations {
             hash BLOB NOT NULL,
             seal BLOB NOT NULL
         ) STRICT;
+        """,
+        // 2: the live log's base. `audit export` (and retention) move the oldest records into sealed segment files and
+        // delete them here; the base names the last record moved and its hash, sealed like the head, so the live log
+        // verifies from there and a deleted prefix without a base shows.
         """
+        CREATE TABLE audit_base (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sequence INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            seal BLOB NOT NULL
+        ) STRICT;
+        """,
     ]
 
     static func migrate(_ connection: SQLiteConnection) throws {

@@ -20,6 +20,23 @@ struct SQLiteAuditTransaction: AuditStoreTransaction {
         )
     }
 
+    func auditBase() throws -> AuditHead? {
+        try self.connection.first("SELECT sequence, hash, seal FROM audit_base WHERE id = 1") {
+            AuditHead(sequence: $0.int64(0), hash: $0.blob(1), seal: $0.blob(2))
+        }
+    }
+
+    func exportedAuditEvents(through base: AuditHead) throws {
+        try self.connection.query("DELETE FROM audit_events WHERE sequence <= ?", [.integer(base.sequence)])
+        try self.connection.query(
+            """
+            INSERT INTO audit_base (id, sequence, hash, seal) VALUES (1, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash, seal = excluded.seal
+            """,
+            [.integer(base.sequence), .blob(base.hash), .blob(base.seal)]
+        )
+    }
+
     func appendAuditEvent(_ r: AuditEventRow) throws {
         try self.connection.query(
             """
