@@ -194,7 +194,8 @@ import Testing
         #expect(try await AuditLog.list(store: store, query: AuditQuery(secretARN: "db/5")).map(\.sequence) == [5])
         let window = AuditQuery(from: Date(timeIntervalSince1970: 1_800_000_002), to: Date(timeIntervalSince1970: 1_800_000_002))
         #expect(try await AuditLog.list(store: store, query: window).map(\.sequence) == [2])
-        #expect(try await self.verify(store, log).problem == nil)
+        // `verify` names the first rewritten column.
+        #expect(try await self.verify(store, log).problem == .columnRewritten(sequence: 2, column: "event_name"))
     }
 
     @Test func aFullQueueDropsAndRecordsTheLoss() async throws {
@@ -209,6 +210,43 @@ import Testing
         #expect(rows.map(\.eventName) == ["GetSecretValue", "GetSecretValue", "GetSecretValue", "AuditRecordsDropped"])
         #expect(rows.last?.record.contains(#""DroppedRecords":"2""#) == true)
     }
+
+    @Test(arguments: [
+        ("event_name", "'ListSecrets'"), ("principal", "'arn:aws:iam::111111111111:user/mallory'"), ("secret_arn", "NULL"),
+        ("event_time", "0"),
+    ])
+    func aRewrittenFilterColumnIsNamed(column: String, value: String) async throws {
+        let (store, log) = try await self.log(records: 6)
+        try self.tamper("UPDATE audit_events SET \(column) = \(value) WHERE sequence = 3")
+        #expect(try await self.verify(store, log).problem == .columnRewritten(sequence: 3, column: column))
+    }
+
+    @Test func exportedSegmentsVerifyWithTheLiveLogAndAMissingOneShows() async throws {
+        let (store, log) = try await self.log(records: 30)
+        let keys = AuditSigningKeys(seed: SymmetricKey(size: .bits256))
+        let segments = AuditSegmentDirectory(path: self.directory.appendingPathComponent("segments").path)
+        // Records 1–20 have times before this (the events are a second apart from a fixed start).
+        let export = try await AuditLog.export(
+            store: store, chain: log.chain, keys: keys, node: "test", before: Date(timeIntervalSince1970: 1_800_000_021), to: segments
+        )
+        #expect(export.records == 20 && export.through == 20)
+        let anchors = AuditLog.Anchors(segments: segments, keys: keys)
+        let result = try await AuditLog.verify(store: store, chain: log.chain, anchors: anchors)
+        #expect(result.problem == nil && result.records == 30 && result.exportedRecords == 20 && result.segments == 1)
+        // The live log alone, without the segment, starts after records nobody holds.
+        let alone = try await AuditLog.verify(store: store, chain: log.chain, anchors: AuditLog.Anchors(keys: keys))
+        #expect(alone.problem == .exportedMissing(from: 1, through: 20))
+        // Another key's seal is refused.
+        let other = AuditLog.Anchors(segments: segments, keys: AuditSigningKeys(seed: SymmetricKey(size: .bits256)))
+        let forged = try await AuditLog.verify(store: store, chain: log.chain, anchors: other)
+        guard case .segment(_, let reason)? = forged.problem else { Issue.record("expected a segment problem"); return }
+        #expect(reason == "its seal is not signed by this data directory's key")
+        // Appends continue the chain after the export.
+        log.record(Self.event("DescribeSecret", 31))
+        try await log.flush()
+        #expect(try await AuditLog.verify(store: store, chain: log.chain, anchors: anchors).problem == nil)
+    }
+
 }
 
 @Suite struct AuditSinkTests {
@@ -251,8 +289,12 @@ import Testing
         let labels = events.compactMap { ($0?["detail"] as? [String: Any])?["labelUpdated"] as? String }
         #expect(labels == ["AWSCURRENT", "custom"])
         #expect(events.last??["detail-type"] as? String == "AWS Service Event via CloudTrail")
+        // The JSON-lines copy follows the store (in `serve`, between batches): one line a record, in chain order.
+        try await log.prepareMaintenance()
+        await log.maintain(final: true)
         let written = try String(contentsOfFile: lines, encoding: .utf8)
-        #expect(written.split(separator: "\n").count == 4)
+        #expect(written.split(separator: "\n").compactMap { AuditLine(parsing: $0) }.map(\.sequence) == [1, 2, 3, 4])
+        #expect(try AuditLog.verify(file: lines, chain: log.chain).problem == nil)
         #expect(!written.contains("never-in-a-sink") && !text.contains("never-in-a-sink"))
     }
 }

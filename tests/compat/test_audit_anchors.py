@@ -222,3 +222,34 @@ def test_exported_segments_verify_with_the_live_log(stopped, tmp_path):
     with open(moved / segments[0], "ab") as f:
         f.write(b"\x00")
     failed(verify(served, "--segments", str(moved)), "its SHA-256 doesn't match its seal")
+
+
+def test_reads_grow_the_audit_store_not_the_secrets_database_and_retention_bounds_it():
+    s = Server("--audit-retention", "2s")
+    data = os.path.join(s.directory, "data")
+    try:
+        sm = s.client()
+        sm.create_secret(Name="load/a", SecretString="load-value")
+
+        def secrets_size():
+            return sum(os.path.getsize(os.path.join(data, f)) for f in os.listdir(data) if f.startswith("lockstep.db"))
+
+        def live_records():
+            return records(data)[0]
+
+        sm.get_secret_value(SecretId="load/a")
+        wait_until(lambda: records(data)[1] >= 2, message="the first reads recorded")
+        before = secrets_size()
+        for round_ in range(3):
+            for _ in range(500):
+                sm.get_secret_value(SecretId="load/a")
+            wait_until(lambda: records(data)[1] >= 2 + 500 * (round_ + 1), message="the reads recorded")
+            # Retention moves what is older than 2 s out of the live log: once the reads stop, it empties.
+            wait_until(lambda: live_records() == 0, timeout=60, message="retention to export every record")
+        assert secrets_size() == before, "reads grew the secrets database"
+        assert any(f.endswith(".jsonl.gz") for f in os.listdir(os.path.join(data, "audit-segments")))
+        assert s.stop() == 0
+        out = intact(verify(data))
+        assert "exported segments" in out, out
+    finally:
+        s.close()
