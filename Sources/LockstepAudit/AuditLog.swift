@@ -6,6 +6,10 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The audit log: every API call and lifecycle event becomes a hash-chained CloudTrail record in the audit store
 /// (its own file, `audit.db`, apart from the secrets).
 ///
@@ -40,9 +44,12 @@ public final class AuditLog: Service, Sendable {
         /// How often the server looks for work besides writing: records to copy, a digest or retention that is due.
         public var maintenanceInterval: Duration = .seconds(1)
 
-        /// The host name, reduced to the characters a node name may hold.
+        /// The host name (`gethostname`, no DNS lookup), reduced to the characters a node name may hold.
         public static var defaultNode: String {
-            let name = String(ProcessInfo.processInfo.hostName.prefix(64).map { AuditDigest.isValidNode(String($0)) ? $0 : "-" })
+            var buffer = [CChar](repeating: 0, count: 256)
+            guard gethostname(&buffer, buffer.count - 1) == 0 else { return "lockstep" }
+            let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let name = String(host.prefix(64).map { AuditDigest.isValidNode(String($0)) ? $0 : "-" })
             return AuditDigest.isValidNode(name) ? name : "lockstep"
         }
 

@@ -27,7 +27,8 @@ import Testing
     }
 
     @Test func theChildSeesOnlyItsEnvironmentItsStdinAndItsWorkingDirectory() async throws {
-        setenv("LOCKSTEP_CHILD_PROCESS_TEST_LEAK", "must-not-leak", 1)
+        // The test process's own environment (HOME, PATH, LOCKSTEP_*, ...) must not reach the child. Not setenv: it
+        // would race with other tests' Process.run reading the environment on another thread.
         let script =
             #"test "$(cat)" = '{"Step":"x"}' || exit 3; test "$(pwd)" = /tmp || exit 4; test "$(env | sort | tr '\n' ' ')" = "ONLY=this PATH=/usr/bin:/bin PWD=/tmp " || { env >&2; exit 5; }"#
         let outcome = try await ChildProcess.run(Self.configuration(script, input: #"{"Step":"x"}"#))
