@@ -54,6 +54,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "This node's name in audit digests (letters, digits, . _ -; default: the host name).")
     var nodeName: String?
 
+    @Option(
+        help: """
+            Milliseconds the audit writer waits after the first record of a quiet spell, so the records of that window \
+            share one transaction and fsync (0 writes at once). Records are written after their call answers: a crash \
+            can lose up to this window of them.
+            """
+    )
+    var auditBatchMs = Int(AuditLog.Configuration().batchInterval / .milliseconds(1))
+
     @Flag(help: "BENCHMARK COMPARISON ONLY: evaluate no policies and record no audit log. Never for real secrets.")
     var benchmarkWithoutAccessControl = false
 
@@ -76,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         guard self.idleTimeout > 0, self.idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be between 0 and 86400 seconds") }
+        guard (0...60_000).contains(self.auditBatchMs) else { throw ValidationError("--audit-batch-ms must be between 0 and 60000") }
         guard self.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard (1...604_800).contains(self.auditDigestInterval) else { throw ValidationError("--audit-digest-interval must be 1 to 604800 seconds") }
         if let retention = self.auditRetention, DurationText.parse(retention) == nil {
@@ -106,6 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let node = self.nodeName { options.audit.node = node }
         options.audit.digestInterval = .seconds(self.auditDigestInterval)
         options.audit.retention = self.auditRetention.flatMap(DurationText.parse)
+        options.audit.batchInterval = .milliseconds(self.auditBatchMs)
         options.accessControl = !self.benchmarkWithoutAccessControl
         let configuration = options
         let setup = try RotationSetup(try await LockstepEnvironment.opened(configuration, create: true), options: self.rotation)

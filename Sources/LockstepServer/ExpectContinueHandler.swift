@@ -10,10 +10,11 @@ import NIOHTTPTypes
 /// Refused before the body: a request with no `Authorization` header at all (it could only be answered
 /// MissingAuthenticationToken once the body had arrived). The answer closes the connection, so the unsent body never
 /// has to be read. Everything else is verified as usual once the body is in; only the 100 is sent early.
-final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler {
+///
+/// Inbound only: its own answers start from its place in the pipeline, and the server's responses never pass through it.
+final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     /// After a refusal the rest of the request (its body, if the client sends it anyway) is dropped.
@@ -30,10 +31,6 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
         context.fireChannelRead(data)
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
     }
 
     private func refuse(context: ChannelHandlerContext) {

@@ -56,15 +56,16 @@ public struct SigV4Verifier: Sendable {
         guard header.hasPrefix(Self.algorithm + " ") else {
             throw SecretsManagerError(.incompleteSignature, "Authorization header requires the \(Self.algorithm) algorithm.")
         }
-        guard let fields = Self.fields(of: header.utf8.dropFirst(Self.algorithm.utf8.count + 1)) else {
+        guard let fields = AuthorizationFields(header.utf8.dropFirst(Self.algorithm.utf8.count + 1)) else {
             throw SecretsManagerError(.incompleteSignature, "Authorization header parameters must not repeat.")
         }
-        let missing = ["Credential", "SignedHeaders", "Signature"].filter { fields[$0] == nil }
-        guard missing.isEmpty else {
-            let text = missing.map { "Authorization header requires '\($0)' parameter." }.joined(separator: " ")
+        guard let credentialField = fields.credential, let signedHeadersField = fields.signedHeaders, let signatureField = fields.signature
+        else {
+            let missing = [("Credential", fields.credential), ("SignedHeaders", fields.signedHeaders), ("Signature", fields.signature)]
+            let text = missing.filter { $0.1 == nil }.map { "Authorization header requires '\($0.0)' parameter." }.joined(separator: " ")
             throw SecretsManagerError(.incompleteSignature, "\(text) Authorization=\(header.prefix(64))")
         }
-        let credential = fields["Credential"]!.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
+        let credential = credentialField.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map {
             String(decoding: $0, as: UTF8.self)
         }
         guard credential.count == 5, !credential[0].isEmpty, credential[4] == "aws4_request" else {
@@ -83,10 +84,10 @@ public struct SigV4Verifier: Sendable {
                 "Credential should be scoped to a valid region, not '\(Self.printable(scope.region))'."
             )
         }
-        guard let signature = Hex.decode(fields["Signature"]!), signature.count == 32 else {
+        guard let signature = Hex.decode(signatureField), signature.count == 32 else {
             throw SecretsManagerError(.incompleteSignature, "The Signature parameter must be 64 hexadecimal characters.")
         }
-        let signedHeaders = fields["SignedHeaders"]!.utf8.split(separator: UInt8(ascii: ";")).map {
+        let signedHeaders = signedHeadersField.utf8.split(separator: UInt8(ascii: ";")).map {
             String(decoding: $0.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
         }
         guard signedHeaders.contains("host") else {
@@ -186,21 +187,6 @@ public struct SigV4Verifier: Sendable {
         return result
     }
 
-    /// `Credential=..., SignedHeaders=..., Signature=...` → fields, working on bytes (this runs on every request);
-    /// nil when a parameter repeats.
-    static func fields(of parameters: Substring.UTF8View) -> [String: String]? {
-        var fields: [String: String] = [:]
-        for part in parameters.split(separator: UInt8(ascii: ",")) {
-            var part = part[...]
-            while part.first == UInt8(ascii: " ") { part = part.dropFirst() }
-            while part.last == UInt8(ascii: " ") { part = part.dropLast() }
-            guard let equals = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let name = String(decoding: part[..<equals], as: UTF8.self)
-            guard fields.updateValue(String(decoding: part[part.index(after: equals)...], as: UTF8.self), forKey: name) == nil else { return nil }
-        }
-        return fields
-    }
-
     /// Recomputes the signature with the access key's secret and compares it in constant time.
     ///
     /// - Parameters:
@@ -237,9 +223,13 @@ public struct SigV4Verifier: Sendable {
     /// Compares all bytes whatever the first difference.
     static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
         guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
+        return a.withUnsafeBytes { (a: UnsafeRawBufferPointer) in
+            b.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
+                var difference: UInt8 = 0
+                for index in 0..<a.count { difference |= a[index] ^ b[index] }
+                return difference == 0
+            }
+        }
     }
 
     /// Parses `yyyyMMdd'T'HHmmss'Z'` (UTC) with integer arithmetic: this runs on every request.
@@ -274,5 +264,41 @@ public struct SigV4Verifier: Sendable {
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         return pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(time / 3_600, 2) + pad(time % 3_600 / 60, 2) + pad(time % 60, 2) + "Z"
+    }
+}
+
+/// The parameters of an `Authorization` header, `Credential=..., SignedHeaders=..., Signature=...`, read on bytes
+/// (this runs on every request). Parameters without `=` are skipped; any parameter named twice makes the header
+/// invalid (nil), SigV4's three and any other.
+struct AuthorizationFields {
+    var credential: String?
+    var signedHeaders: String?
+    var signature: String?
+
+    init?(_ parameters: Substring.UTF8View) {
+        var others: [String] = []
+        for part in parameters.split(separator: UInt8(ascii: ",")) {
+            var part = part[...]
+            while part.first == UInt8(ascii: " ") { part = part.dropFirst() }
+            while part.last == UInt8(ascii: " ") { part = part.dropLast() }
+            guard let equals = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: part[..<equals], as: UTF8.self)
+            let value = String(decoding: part[part.index(after: equals)...], as: UTF8.self)
+            switch name {
+            case "Credential": guard Self.set(&self.credential, value) else { return nil }
+            case "SignedHeaders": guard Self.set(&self.signedHeaders, value) else { return nil }
+            case "Signature": guard Self.set(&self.signature, value) else { return nil }
+            default:
+                guard !others.contains(name) else { return nil }
+                others.append(name)
+            }
+        }
+    }
+
+    /// Sets a parameter seen for the first time; false when it was already set.
+    private static func set(_ field: inout String?, _ value: String) -> Bool {
+        guard field == nil else { return false }
+        field = value
+        return true
     }
 }

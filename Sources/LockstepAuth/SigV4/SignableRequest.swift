@@ -78,64 +78,71 @@ enum Canonical {
     /// `name:value` lines of the signed headers: values of a repeated header joined by `,`, whitespace trimmed
     /// and runs of spaces collapsed.
     static func headers(_ request: SignableRequest, signed: [String]) -> String {
-        var result = ""
+        var bytes: [UInt8] = []
+        self.appendHeaders(request, signed: signed, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``headers(_:signed:)`` written into a byte buffer (it runs for every request: no string per header).
+    static func appendHeaders(_ request: SignableRequest, signed: [String], to output: inout [UInt8]) {
         for name in signed {
-            result += name
-            result += ":"
+            output.append(contentsOf: name.utf8)
+            output.append(UInt8(ascii: ":"))
             var first = true
             for header in request.headers where SignableRequest.sameName(header.name, name) {
-                if !first { result += "," }
-                result += trim(header.value)
+                if !first { output.append(UInt8(ascii: ",")) }
+                self.appendTrimmed(header.value, to: &output)
                 first = false
             }
-            result += "\n"
+            output.append(UInt8(ascii: "\n"))
         }
-        return result
     }
 
-    /// Trims spaces and tabs and collapses inner runs to one space (works on bytes: it runs for every signed header).
+    /// Trims spaces and tabs and collapses inner runs to one space.
     static func trim(_ value: String) -> String {
+        var bytes: [UInt8] = []
+        self.appendTrimmed(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// ``trim(_:)`` appended to a byte buffer.
+    static func appendTrimmed(_ value: String, to output: inout [UInt8]) {
         let space = UInt8(ascii: " ")
-        let bytes = Array(value.utf8)
-        var result: [UInt8] = []
-        result.reserveCapacity(bytes.count)
+        var started = false
         var pendingSpace = false
-        for byte in bytes {
+        for byte in value.utf8 {
             if byte == space || byte == UInt8(ascii: "\t") {
-                pendingSpace = !result.isEmpty
+                pendingSpace = started
             } else {
-                if pendingSpace { result.append(space) }
+                if pendingSpace { output.append(space) }
                 pendingSpace = false
-                result.append(byte)
+                started = true
+                output.append(byte)
             }
         }
-        return result == bytes ? value : String(decoding: result, as: UTF8.self)
     }
 
-    /// SHA-256 of the canonical request, streamed into the hasher piece by piece (no intermediate strings: this runs
-    /// for every request). Equal to hashing ``request(_:signedHeaders:payloadHash:)``, which a test checks.
+    /// SHA-256 of the canonical request, written into one buffer and hashed once (no intermediate strings: this
+    /// runs for every request). Equal to hashing ``request(_:signedHeaders:payloadHash:)``, which a test checks.
     static func hash(_ request: SignableRequest, signedHeaders: [String], payloadHash: String) -> SHA256.Digest {
-        var hasher = SHA256()
-        func add(_ string: String) {
-            var string = string
-            string.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        }
-        let newline = "\n"
-        add(request.method.uppercased())
-        add(newline)
-        add(uri(request.path))
-        add(newline)
-        add(query(request.query))
-        add(newline)
-        add(headers(request, signed: signedHeaders))
-        add(newline)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1024)
+        let newline = UInt8(ascii: "\n")
+        bytes.append(contentsOf: request.method.uppercased().utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: uri(request.path).utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: query(request.query).utf8)
+        bytes.append(newline)
+        self.appendHeaders(request, signed: signedHeaders, to: &bytes)
+        bytes.append(newline)
         for (index, name) in signedHeaders.enumerated() {
-            if index > 0 { add(";") }
-            add(name)
+            if index > 0 { bytes.append(UInt8(ascii: ";")) }
+            bytes.append(contentsOf: name.utf8)
         }
-        add(newline)
-        add(payloadHash)
-        return hasher.finalize()
+        bytes.append(newline)
+        bytes.append(contentsOf: payloadHash.utf8)
+        return SHA256.hash(data: bytes)
     }
 
     static func request(_ request: SignableRequest, signedHeaders: [String], payloadHash: String) -> String {

@@ -13,32 +13,35 @@ public enum Hex {
         }
     }
 
-    /// Lower-case hexadecimal, two digits a byte.
-    public static func encode(_ data: some Sequence<UInt8>) -> String {
-        func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in data {
-            bytes.append(digit(byte >> 4))
-            bytes.append(digit(byte & 0x0F))
+    /// Lower-case hexadecimal, two digits a byte (SigV4 encodes two digests a request: written in one pass).
+    public static func encode(_ data: some ContiguousBytes) -> String {
+        data.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+                for (index, byte) in bytes.enumerated() {
+                    text[2 * index] = Self.digit(byte >> 4)
+                    text[2 * index + 1] = Self.digit(byte & 0x0F)
+                }
+                return bytes.count * 2
+            }
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
+
+    private static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
 
     /// The bytes of an even-length hexadecimal string (either case), or nil.
     public static func decode(_ string: String) -> Data? {
-        guard string.utf8.count % 2 == 0 else { return nil }
-        var data = Data(capacity: string.utf8.count / 2)
-        var high: UInt8?
-        for byte in string.utf8 {
-            guard let value = Hex.nibble(byte) else { return nil }
-            if let h = high {
-                data.append(h << 4 | value)
-                high = nil
-            } else {
-                high = value
+        var string = string
+        return string.withUTF8 { text -> Data? in
+            guard text.count % 2 == 0 else { return nil }
+            var data = Data(count: text.count / 2)
+            let valid = data.withUnsafeMutableBytes { output -> Bool in
+                for index in 0..<output.count {
+                    guard let high = Hex.nibble(text[2 * index]), let low = Hex.nibble(text[2 * index + 1]) else { return false }
+                    output[index] = high << 4 | low
+                }
+                return true
             }
+            return valid ? data : nil
         }
-        return data
     }
 }

@@ -6,14 +6,21 @@ public enum JSONString {
     /// Appends `string` quoted, with RFC 8259's minimal escaping (`"`, `\` and control characters), the same text
     /// `JSONEncoder` writes with `.withoutEscapingSlashes`.
     public static func append(_ string: String, to output: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { Self.append(utf8: $0, to: &output) }
+    }
+
+    /// Works on the string's contiguous UTF-8: an audit record writes some twenty strings, and stepping through
+    /// `String.UTF8View` cost more than the rest of the record.
+    private static func append(utf8 text: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(contentsOf: string.utf8)
+        if !text.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output.append(contentsOf: text)
             output.append(UInt8(ascii: "\""))
             return
         }
-        for byte in string.utf8 {
+        for byte in text {
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
