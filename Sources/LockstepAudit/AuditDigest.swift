@@ -2,10 +2,6 @@ public import Crypto
 public import Foundation
 import LockstepCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A signed statement about the chain, kept outside the database, in the spirit of CloudTrail's digest files: "at
 /// this time, the log held records `firstSequence`…`lastSequence`, ending in these hashes, after this earlier
 /// digest".
@@ -146,51 +142,6 @@ public struct AuditSigningKeys: Sendable {
     public func publicKey(node: String) -> String { self.privateKey(node: node).publicKey.rawRepresentation.base64EncodedString() }
 }
 
-/// Files in a directory written so that a crash leaves either the old state or the new file whole.
-enum DurableFile {
-    struct Error: Swift.Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// Writes `data` to `directory/name` via a temporary file, fsyncs it and the directory, then renames.
-    static func write(_ data: Data, named name: String, in directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let path = directory + "/" + name
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw Error(description: "can't create \(temporary)") }
-        let written = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written, synced, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw Error(description: "can't write \(path)")
-        }
-        let directoryDescriptor = open(directory, O_RDONLY)
-        if directoryDescriptor >= 0 {
-            fsync(directoryDescriptor)
-            close(directoryDescriptor)
-        }
-    }
-
-    /// A file's contents, refusing files larger than `limit` bytes.
-    static func read(_ path: String, limit: Int) throws -> Data {
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        guard let size = attributes[.size] as? NSNumber, size.intValue <= limit else {
-            throw Error(description: "\(path) is larger than \(limit) bytes")
-        }
-        return try Data(contentsOf: URL(fileURLWithPath: path))
-    }
-}
-
 /// A directory of log digests: `digest-<node>-<number>.json`, each node's chained by hash.
 public struct AuditDigestDirectory: Sendable {
     public let path: String
@@ -203,7 +154,7 @@ public struct AuditDigestDirectory: Sendable {
     public func all() throws -> [(file: String, digest: AuditDigest?, text: Data)] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: self.path) else { return [] }
         return try names.filter { $0.hasPrefix("digest-") && $0.hasSuffix(".json") }.sorted().map { name in
-            let data = try DurableFile.read(self.path + "/" + name, limit: 64 * 1024)
+            let data = try AuditFiles.read(self.path + "/" + name, limit: 64 * 1024)
             return (name, AuditDigest(parsing: data), data)
         }
     }
@@ -217,6 +168,6 @@ public struct AuditDigestDirectory: Sendable {
     }
 
     func write(_ digest: AuditDigest) throws {
-        try DurableFile.write(Data(digest.text.utf8), named: Self.fileName(node: digest.node, number: digest.number), in: self.path)
+        try AuditFiles.writeDurably(Data(digest.text.utf8), named: Self.fileName(node: digest.node, number: digest.number), in: self.path)
     }
 }

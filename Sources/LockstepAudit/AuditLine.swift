@@ -74,15 +74,34 @@ extension AuditChain.Verifier {
         var number = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
-            if line.isEmpty { continue }
-            guard let parsed = AuditLine(parsing: line) else {
-                self.problem = .atLine(file: file, line: number, .unreadableLine(line: number))
-                return false
-            }
-            guard self.check(sequence: parsed.sequence, previousHash: parsed.previousHash, hash: parsed.hash, record: parsed.record) else {
-                self.problem = .atLine(file: file, line: number, self.problem!)
-                return false
-            }
+            guard self.check(line: line, number: number, file: file) else { return false }
+        }
+        return true
+    }
+
+    /// Feeds a JSON-lines file line by line (a copy can hold a year of records: it is never read whole).
+    mutating func check(file path: String) throws -> Bool {
+        let file = (path as NSString).lastPathComponent
+        var intact = true
+        if let tooLong = try AuditFiles.forEachLine(in: path, { line, number in
+            intact = self.check(line: line, number: number, file: file)
+            return intact
+        }) {
+            self.problem = .atLine(file: file, line: tooLong, .unreadableLine(line: tooLong))
+            return false
+        }
+        return intact
+    }
+
+    private mutating func check(line: Substring, number: Int, file: String) -> Bool {
+        if line.isEmpty { return true }
+        guard let parsed = AuditLine(parsing: line) else {
+            self.problem = .atLine(file: file, line: number, .unreadableLine(line: number))
+            return false
+        }
+        guard self.check(sequence: parsed.sequence, previousHash: parsed.previousHash, hash: parsed.hash, record: parsed.record) else {
+            self.problem = .atLine(file: file, line: number, self.problem!)
+            return false
         }
         return true
     }

@@ -57,14 +57,14 @@ extension AuditLog {
                 return (lines, base)
             }
             guard let last = segment.lines.last else { return export }
-            let seal = try directory.write(segment.lines, node: node, keys: keys)
+            let file = try directory.write(segment.lines, node: node, keys: keys)
             try await store.write(faultPoint: .auditTransaction) { tx in
                 guard try tx.auditBase() == segment.base else { throw ExportRefused(description: "another export ran at the same time") }
                 try tx.exportedAuditEvents(
                     through: AuditHead(sequence: last.sequence, hash: last.hash, seal: chain.baseSeal(sequence: last.sequence, hash: last.hash))
                 )
             }
-            export.segments.append(seal.segmentFile ?? "")
+            export.segments.append(file)
             export.records += Int64(segment.lines.count)
             export.through = last.sequence
         }

@@ -5,10 +5,6 @@ import LockstepStore
 import Logging
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The server's work on the log besides writing it: the JSON-lines copy follows the store (so it holds every record,
 /// whoever wrote it: the CLI's CreateUser too), signed digests go to the digest directory and the notification
 /// command, and retention exports old records. All of it runs in ``AuditLog/run()``, between batches.
@@ -123,7 +119,7 @@ extension AuditLog {
                 query.limit = 10_000
                 let rows = try tx.auditEvents(query)
                 guard let last = rows.last else { return (after, false) }
-                try Self.append(rows.map { AuditLine($0).text + "\n" }.joined(), to: path)
+                try AuditFiles.append(rows.map { AuditLine($0).text + "\n" }.joined(), to: path)
                 return (last.sequence, rows.count == query.limit)
             }
             copied = last
@@ -146,7 +142,7 @@ extension AuditLog {
             return (head, first)
         }
         guard let found else { return }
-        if let path = self.configuration.jsonLinesPath { Self.sync(path) }
+        if let path = self.configuration.jsonLinesPath { AuditFiles.sync(path) }
         var digest = AuditDigest(
             kind: .log, number: (previous?.digest.number ?? 0) + 1, time: Date(), node: self.configuration.node, firstSequence: from,
             lastSequence: found.head.sequence, lastHash: found.head.hash
@@ -183,29 +179,5 @@ extension AuditLog {
             throw AnchorMismatch(description: "the last line of \(path) is not an audit record line")
         }
         return parsed.sequence
-    }
-
-    private static func append(_ text: String, to path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o600)
-        guard descriptor >= 0 else { throw DurableFile.Error(description: "can't open the audit JSON-lines file \(path)") }
-        defer { close(descriptor) }
-        var text = text
-        let ok = text.withUTF8 { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let count = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                guard count > 0 else { return false }
-                offset += count
-            }
-            return true
-        }
-        guard ok else { throw DurableFile.Error(description: "can't write the audit JSON-lines file \(path)") }
-    }
-
-    private static func sync(_ path: String) {
-        let descriptor = open(path, O_WRONLY)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
     }
 }

@@ -53,7 +53,7 @@ extension AuditLog {
         }
         if let segments = anchors.segments, let keys = anchors.keys {
             for base in segments.segments() {
-                switch segments.open(base, keys: keys) {
+                switch segments.verifiedText(of: base, keys: keys) {
                 case .failure(let problem):
                     result.problem = problem
                     return result
@@ -98,8 +98,7 @@ extension AuditLog {
             result.problem = problem
             return result
         }
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        if verifier.check(lines: text, file: (path as NSString).lastPathComponent) {
+        if try verifier.check(file: path) {
             _ = verifier.finishAgainstDigests()
         }
         result.records = verifier.records

@@ -13,11 +13,19 @@ import Glibc
 /// The audit log: every API call and lifecycle event becomes a hash-chained CloudTrail record in the audit store
 /// (its own file, `audit.db`, apart from the secrets).
 ///
-/// Recording never blocks and never fails the caller: ``record(_:)`` puts the event on a bounded in-memory queue
-/// and returns. The log's ``run()`` (a `Service` in `lockstep serve`) writes queued events in batches, one store
-/// transaction each, so GetSecretValue pays a queue append rather than an fsync. One-shot processes (the CLI) call
-/// ``flush()`` before they exit. When the queue is full, events are counted and dropped, and the next batch records
-/// an `AuditRecordsDropped` event with the count, so a loss is itself on the record.
+/// Two ways to record, one per kind of call:
+/// - ``recordDurably(_:)`` (calls that change something) returns once the record is committed: a call is never
+///   acknowledged before its record is durable. Concurrent callers share commits: whoever finds no batch being
+///   written writes everything queued (reads' records too), the others wait for that commit.
+/// - ``record(_:)`` (reads, lifecycle events) puts the event on a bounded in-memory queue and returns at once. The
+///   log's ``run()`` (a `Service` in `lockstep serve`) writes queued events in batches, at most
+///   ``Configuration/batchInterval`` after the first of a quiet spell, so GetSecretValue pays a queue append rather
+///   than an fsync; a crash loses at most that window of reads' records. When the queue is full, events are counted
+///   and dropped, and the next batch records an `AuditRecordsDropped` event with the count, so a loss is itself on
+///   the record.
+///
+/// Batches commit in queue order, one writer at a time, one store transaction each. One-shot processes (the CLI)
+/// call ``flush()`` before they exit.
 public final class AuditLog: Service, Sendable {
     public struct Configuration: Sendable {
         /// Events held in memory at most.
@@ -62,7 +70,16 @@ public final class AuditLog: Service, Sendable {
     private struct Queue {
         var events: [AuditEvent] = []
         var dropped = 0
+        /// Events ever queued, and how many of them are written: the n-th (from 1) is durable once `written >= n`.
+        var queued = 0
+        var written = 0
+        /// A batch is being written; other writers wait for it (`waiters`), so batches commit in queue order.
+        var writing = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
+
+    /// How long ``recordDurably(_:)`` keeps retrying a failing store before it gives up.
+    static let durableRetryLimit: Duration = .seconds(5)
 
     public let chain: AuditChain
     let store: any AuditStore
@@ -103,9 +120,36 @@ public final class AuditLog: Service, Sendable {
                 queue.dropped += 1
             } else {
                 queue.events.append(event)
+                queue.queued += 1
             }
         }
         self.wake.yield()
+    }
+
+    /// Records an event and returns once it is committed to the audit store (with whatever else was queued).
+    ///
+    /// The event is queued even when the queue is full (each caller waits, so these are bounded by the calls in
+    /// flight). A failing store is retried for up to 5 s.
+    ///
+    /// - Throws: the store's error when the record could not be committed in that time; it stays queued, and
+    ///   ``run()`` writes it once the store recovers.
+    public func recordDurably(_ event: AuditEvent) async throws {
+        let ticket = self.queue.withLock { queue in
+            queue.events.append(event)
+            queue.queued += 1
+            return queue.queued
+        }
+        let deadline = ContinuousClock.now + Self.durableRetryLimit
+        var delay = Duration.milliseconds(20)
+        while true {
+            do {
+                return try await self.writeQueued(through: ticket)
+            } catch {
+                guard ContinuousClock.now + delay < deadline else { throw error }
+                try? await Task.sleep(for: delay)
+                delay *= 2
+            }
+        }
     }
 
     /// Records a lifecycle event of a secret (the rotation engine and the deletion paths call this).
@@ -157,8 +201,47 @@ public final class AuditLog: Service, Sendable {
 
     /// Writes everything queued so far. One-shot processes call this before exiting.
     public func flush() async throws {
-        while let (events, dropped) = self.take() {
-            try await self.write(events, dropped: dropped)
+        try await self.writeQueued(through: nil)
+    }
+
+    /// Writes queued batches, taking turns with other writers, until event number `ticket` is written (nil: until
+    /// nothing is queued).
+    private func writeQueued(through ticket: Int?) async throws {
+        enum Turn {
+            case done, wait
+            case write([AuditEvent], dropped: Int)
+        }
+        while true {
+            let turn = self.queue.withLock { queue -> Turn in
+                if let ticket, queue.written >= ticket { return .done }
+                if queue.writing { return .wait }
+                guard let (events, dropped) = Self.take(from: &queue, capacity: self.configuration.queueCapacity) else { return .done }
+                queue.writing = true
+                return .write(events, dropped: dropped)
+            }
+            switch turn {
+            case .done:
+                return
+            case .wait:
+                await withCheckedContinuation { continuation in
+                    let resumeNow = self.queue.withLock { queue in
+                        guard queue.writing else { return true }
+                        queue.waiters.append(continuation)
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            case .write(let events, let dropped):
+                var failure: (any Error)?
+                do { try await self.write(events, dropped: dropped) } catch { failure = error }
+                let waiters = self.queue.withLock { queue in
+                    queue.writing = false
+                    defer { queue.waiters = [] }
+                    return queue.waiters
+                }
+                for waiter in waiters { waiter.resume() }
+                if let failure { throw failure }
+            }
         }
     }
 
@@ -188,36 +271,21 @@ public final class AuditLog: Service, Sendable {
         await self.maintain(final: true)
     }
 
+    /// Writes what is queued; on a failure, logs it and retries shortly (the API never waits for this).
     private func drainLogging() async {
-        while let (events, dropped) = self.take() {
+        while true {
             do {
-                try await self.write(events, dropped: dropped)
-            } catch let failure as WriteFailure {
-                // Put what wasn't written back (ahead of newer events) and retry shortly; the API never waits for this.
-                let remaining = failure.remaining
-                self.queue.withLock { queue in
-                    queue.events.insert(contentsOf: remaining.prefix(max(0, self.configuration.queueCapacity - queue.events.count)), at: 0)
-                    queue.dropped += failure.dropped
-                }
-                self.logger.error("audit write failed; retrying", metadata: ["error": .string(failure.reason)])
-                try? await Task.sleep(for: .milliseconds(200))
+                return try await self.writeQueued(through: nil)
             } catch {
-                self.logger.error("audit write failed", metadata: ["error": .string(String(describing: type(of: error)))])
+                self.logger.error("audit write failed; retrying", metadata: ["error": .string(String(describing: type(of: error)))])
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }
 
-    /// What a failed write left unwritten.
-    struct WriteFailure: Error {
-        var remaining: ArraySlice<AuditEvent>
-        var dropped: Int
-        var reason: String
-    }
-
-    /// Writes `events` in transactions of at most ``Configuration/batchSize``; the count of dropped events goes with
-    /// the last one.
-    ///
-    /// - Throws: ``WriteFailure`` with the events not yet written.
+    /// Writes `events` in transactions of at most ``Configuration/batchSize``, counting each into `written`; the
+    /// count of dropped events goes with the last one. On a failure, what wasn't written goes back to the front of
+    /// the queue (ahead of newer events, so the order holds), and the error is rethrown.
     private func write(_ events: [AuditEvent], dropped: Int) async throws {
         let size = self.configuration.batchSize
         var remaining = events[...]
@@ -227,23 +295,27 @@ public final class AuditLog: Service, Sendable {
             do {
                 try await self.writeBatch(Array(chunk), dropped: last ? dropped : 0)
             } catch {
-                throw WriteFailure(remaining: remaining, dropped: dropped, reason: String(describing: type(of: error)))
+                let unwritten = remaining
+                self.queue.withLock { queue in
+                    queue.events.insert(contentsOf: unwritten, at: 0)
+                    queue.dropped += dropped
+                }
+                throw error
             }
+            self.queue.withLock { $0.written += chunk.count }
             remaining = remaining.dropFirst(chunk.count)
         } while !remaining.isEmpty
     }
 
     /// Takes everything queued (swapping the buffer out, O(1) under the lock); `write` splits it into transactions.
-    private func take() -> ([AuditEvent], Int)? {
-        self.queue.withLock { queue in
-            guard !queue.events.isEmpty || queue.dropped > 0 else { return nil }
-            var batch: [AuditEvent] = []
-            batch.reserveCapacity(min(queue.events.count * 2, self.configuration.queueCapacity))
-            swap(&batch, &queue.events)
-            let dropped = queue.dropped
-            queue.dropped = 0
-            return (batch, dropped)
-        }
+    private static func take(from queue: inout Queue, capacity: Int) -> ([AuditEvent], Int)? {
+        guard !queue.events.isEmpty || queue.dropped > 0 else { return nil }
+        var batch: [AuditEvent] = []
+        batch.reserveCapacity(min(queue.events.count * 2, capacity))
+        swap(&batch, &queue.events)
+        let dropped = queue.dropped
+        queue.dropped = 0
+        return (batch, dropped)
     }
 
     /// One store transaction: the records, their links, the new head.

@@ -15,9 +15,9 @@ public struct AuditSegmentDirectory: Sendable {
 
     static func baseName(first: Int64, last: Int64) -> String { String(format: "audit-%012lld-%012lld", first, last) }
 
-    /// Writes one sealed segment of `lines` (consecutive, verified records) and returns its seal.
-    func write(_ lines: [AuditLine], node: String, keys: AuditSigningKeys) throws -> AuditDigest {
-        guard let first = lines.first, let last = lines.last else { throw DurableFile.Error(description: "an empty segment") }
+    /// Writes one sealed segment of `lines` (consecutive, verified records) and returns the segment's file name.
+    func write(_ lines: [AuditLine], node: String, keys: AuditSigningKeys) throws -> String {
+        guard let first = lines.first, let last = lines.last else { throw AuditFiles.Failure(description: "an empty segment") }
         var text = ByteBuffer()
         for line in lines {
             text.writeString(line.text)
@@ -34,9 +34,9 @@ public struct AuditSegmentDirectory: Sendable {
         seal.segmentFile = base + ".jsonl.gz"
         seal.segmentSHA256 = Data(SHA256.hash(data: data))
         try seal.sign(with: keys)
-        try DurableFile.write(data, named: base + ".jsonl.gz", in: self.path)
-        try DurableFile.write(Data(seal.text.utf8), named: base + ".seal.json", in: self.path)
-        return seal
+        try AuditFiles.writeDurably(data, named: base + ".jsonl.gz", in: self.path)
+        try AuditFiles.writeDurably(Data(seal.text.utf8), named: base + ".seal.json", in: self.path)
+        return base + ".jsonl.gz"
     }
 
     /// The segments' base names, oldest first.
@@ -46,16 +46,16 @@ public struct AuditSegmentDirectory: Sendable {
     }
 
     /// Checks a segment's seal and returns its lines' text, or the problem.
-    func open(_ base: String, keys: AuditSigningKeys) -> Result<String, AuditChain.Problem> {
+    func verifiedText(of base: String, keys: AuditSigningKeys) -> Result<String, AuditChain.Problem> {
         let file = base + ".jsonl.gz"
         func problem(_ reason: String) -> Result<String, AuditChain.Problem> { .failure(.segment(file: file, reason: reason)) }
-        guard let sealData = try? DurableFile.read(self.path + "/" + base + ".seal.json", limit: 64 * 1024) else {
+        guard let sealData = try? AuditFiles.read(self.path + "/" + base + ".seal.json", limit: 64 * 1024) else {
             return problem("its seal (\(base).seal.json) is missing")
         }
         guard let seal = AuditDigest(parsing: sealData), seal.kind == .segment, seal.isSigned(by: keys) else {
             return problem("its seal is not signed by this data directory's key")
         }
-        guard let data = try? DurableFile.read(self.path + "/" + file, limit: Self.maximumSize) else { return problem("can't be read") }
+        guard let data = try? AuditFiles.read(self.path + "/" + file, limit: Self.maximumSize) else { return problem("can't be read") }
         guard seal.segmentFile == file, seal.segmentSHA256 == Data(SHA256.hash(data: data)) else {
             return problem("its SHA-256 doesn't match its seal (the file was changed or replaced)")
         }

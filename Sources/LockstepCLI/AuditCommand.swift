@@ -12,6 +12,21 @@ struct AuditCommand: AsyncParsableCommand {
         subcommands: [Verify.self, List.self, Export.self, PublicKey.self]
     )
 
+    /// The opened data directory and its digest signing keys (which exist whenever the root key opened the keyring).
+    static func opened(_ configuration: LockstepEnvironment.Configuration) async throws -> (LockstepEnvironment, AuditSigningKeys) {
+        let environment = try await LockstepEnvironment.opened(configuration, create: false)
+        guard let keys = environment.auditLog.signingKeys else { throw ValidationError("this data directory has no audit signing keys") }
+        return (environment, keys)
+    }
+
+    /// An ISO 8601 time (2026-11-29T04:00:00Z) or, where `dates` allows, a day (2026-11-01, its midnight UTC).
+    static func time(_ text: String, option: String, dates: Bool = false) throws -> Date {
+        let formatter = ISO8601DateFormatter()
+        if let time = formatter.date(from: text) { return time }
+        if dates, let day = formatter.date(from: text + "T00:00:00Z") { return day }
+        throw ValidationError("\(option) must be an ISO 8601 time\(dates ? " or date" : "")")
+    }
+
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
@@ -61,16 +76,12 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            guard let date = ISO8601DateFormatter().date(from: self.before) ?? ISO8601DateFormatter().date(from: self.before + "T00:00:00Z") else {
-                throw ValidationError("--before must be an ISO 8601 time or date")
-            }
+            let date = try AuditCommand.time(self.before, option: "--before", dates: true)
             let configuration = self.store.configuration()
             guard let directory = self.to ?? configuration.audit.exportDirectory else { throw ValidationError("--to is required") }
-            let environment = try await LockstepEnvironment.opened(configuration, create: false)
-            let log = environment.auditLog
-            guard let keys = log.signingKeys else { throw ValidationError("no signing keys") }
+            let (environment, keys) = try await AuditCommand.opened(configuration)
             let export = try await AuditLog.export(
-                store: environment.auditStore, chain: log.chain, keys: keys, node: configuration.audit.node, before: date,
+                store: environment.auditStore, chain: environment.auditLog.chain, keys: keys, node: configuration.audit.node, before: date,
                 to: AuditSegmentDirectory(path: directory)
             )
             if let through = export.through {
@@ -93,8 +104,7 @@ struct AuditCommand: AsyncParsableCommand {
             let configuration = self.store.configuration()
             let node = self.node ?? configuration.audit.node
             guard AuditDigest.isValidNode(node) else { throw ValidationError("--node must be 1 to 64 letters, digits, '.', '_' or '-'") }
-            let environment = try await LockstepEnvironment.opened(configuration, create: false)
-            guard let keys = environment.auditLog.signingKeys else { throw ValidationError("no signing keys") }
+            let (_, keys) = try await AuditCommand.opened(configuration)
             print("\(node) \(keys.publicKey(node: node))")
         }
     }
@@ -113,14 +123,9 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            func date(_ text: String?, _ option: String) throws -> Date? {
-                guard let text else { return nil }
-                guard let date = ISO8601DateFormatter().date(from: text) else { throw ValidationError("\(option) must be an ISO 8601 time") }
-                return date
-            }
             var query = AuditQuery(
-                from: try date(self.startTime, "--start-time"),
-                to: try date(self.endTime, "--end-time"),
+                from: try self.startTime.map { try AuditCommand.time($0, option: "--start-time") },
+                to: try self.endTime.map { try AuditCommand.time($0, option: "--end-time") },
                 eventName: self.eventName,
                 secretARN: self.secretId,
                 principal: self.principal

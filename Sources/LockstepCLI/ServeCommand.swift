@@ -56,9 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            Milliseconds the audit writer waits after the first record of a quiet spell, so the records of that window \
-            share one transaction and fsync (0 writes at once). Records are written after their call answers: a crash \
-            can lose up to this window of them.
+            Milliseconds the audit writer waits after the first read's record of a quiet spell, so the records of that \
+            window share one transaction and fsync (0 writes at once). Reads answer before their record is written: a \
+            crash can lose up to this window of them. Calls that change something always wait for their own record.
             """
     )
     var auditBatchMs = Int(AuditLog.Configuration().batchInterval / .milliseconds(1))

@@ -49,12 +49,16 @@ public struct OperationDispatcher: Sendable {
     /// - Throws: ``SecretsManagerError`` only: unknown operations, malformed or mistyped JSON, and every failure of
     ///   the operation itself. Anything unexpected becomes `InternalServiceError` without detail.
     ///
-    /// Every call, allowed or denied, is recorded in the audit log (when the service has one) before it returns.
+    /// Every call, allowed or denied, is recorded in the audit log (when the service has one): a call that may
+    /// change something returns only once its record is durable; a read's record is queued (see ``AuditLog``).
+    /// When a changing call's record can't be written, the call answers InternalServiceError (having taken effect,
+    /// like a call whose answer was lost: clients retry with their ClientRequestToken).
     public func invoke(_ operation: String, body: Data, context: RequestContext) async throws(SecretsManagerError) -> Data {
         var context = context
         context.operation = operation
         let result: Result<Data, SecretsManagerError>
-        if let entry = OperationCatalog.operation(named: operation) {
+        let entry = OperationCatalog.operation(named: operation)
+        if let entry {
             do {
                 result = .success(try await entry.handler(self.manager, body.isEmpty ? Data("{}".utf8) : body, context))
             } catch let error as SecretsManagerError {
@@ -65,7 +69,18 @@ public struct OperationDispatcher: Sendable {
         } else {
             result = .failure(SecretsManagerError(.unknownOperation, "The operation \(operation) is not supported."))
         }
-        if let audit = self.manager.audit { audit.record(APICallRecord.event(operation, body: body, result: result, context: context)) }
+        if let audit = self.manager.audit {
+            let event = APICallRecord.event(operation, body: body, result: result, context: context)
+            if entry?.isReadOnly ?? true {
+                audit.record(event)
+            } else {
+                do {
+                    try await audit.recordDurably(event)
+                } catch {
+                    throw SecretsManagerError(.internalServiceError, "The call's audit record could not be written.")
+                }
+            }
+        }
         return try result.get()
     }
 

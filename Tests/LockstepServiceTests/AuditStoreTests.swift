@@ -37,6 +37,59 @@ import Testing
         #expect(verification.problem == nil)
     }
 
+    /// The records in the audit store right now, without flushing the queue.
+    static func storedEvents(_ harness: AccessHarness) async throws -> [String] {
+        try await AuditLog.list(store: harness.environment.auditStore, query: AuditQuery()).map(\.eventName)
+    }
+
+    @Test func aChangingCallAnswersOnlyOnceItsRecordIsDurableAReadIsQueued() async throws {
+        let harness = try AccessHarness()
+        defer { try? FileManager.default.removeItem(at: harness.directory) }
+        let admin = try await harness.admin()
+        // No writer is running (no `run()`): whatever is in the store now was written by the call itself.
+        _ = try await harness.create(admin, "durable/db")
+        #expect(try await Self.storedEvents(harness).last == "CreateSecret")
+        let denied = await harness.call(admin, "PutSecretValue", ["SecretId": "durable/missing", "SecretString": "x", "ClientRequestToken": UUID().uuidString])
+        #expect(denied.errorCode == "ResourceNotFoundException")
+        #expect(try await Self.storedEvents(harness).last == "PutSecretValue")
+
+        _ = try await harness.call(admin, "GetSecretValue", ["SecretId": "durable/db"]).get()
+        #expect(harness.environment.auditLog.pendingCount == 1)
+        #expect(try await Self.storedEvents(harness).last == "PutSecretValue")
+        // The next changing call commits the queued read's record with its own, in order.
+        _ = try await harness.call(admin, "TagResource", ["SecretId": "durable/db", "Tags": [["Key": "k", "Value": "v"]]]).get()
+        #expect(harness.environment.auditLog.pendingCount == 0)
+        #expect(try await Self.storedEvents(harness).suffix(2) == ["GetSecretValue", "TagResource"])
+    }
+
+    @Test func concurrentChangingCallsShareCommitsAndKeepOneChain() async throws {
+        let harness = try AccessHarness()
+        defer { try? FileManager.default.removeItem(at: harness.directory) }
+        let admin = try await harness.admin()
+        _ = try await harness.create(admin, "busy/db")
+        let before = try await Self.storedEvents(harness).count
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<64 {
+                group.addTask {
+                    let operation = index.isMultiple(of: 2) ? "PutSecretValue" : "GetSecretValue"
+                    var body: [String: Any] = ["SecretId": "busy/db"]
+                    if operation == "PutSecretValue" { body.merge(["SecretString": "value \(index)", "ClientRequestToken": UUID().uuidString]) { $1 } }
+                    _ = try await harness.call(admin, operation, body).get()
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stored = try await Self.storedEvents(harness).dropFirst(before)
+        // Every put is stored the moment its call returned; some reads may still be queued.
+        #expect(stored.filter { $0 == "PutSecretValue" }.count == 32)
+        try await harness.environment.auditLog.flush()
+        let all = try await Self.storedEvents(harness).dropFirst(before)
+        #expect(all.filter { $0 == "GetSecretValue" }.count == 32)
+        let verification = try await AuditLog.verify(store: harness.environment.auditStore, chain: harness.environment.auditLog.chain)
+        #expect(verification.problem == nil)
+        #expect(verification.records == Int64(before + 64))
+    }
+
     @Test func recordsKeptInLockstepDbMoveToAuditDb() async throws {
         let harness = try AccessHarness()
         defer { try? FileManager.default.removeItem(at: harness.directory) }

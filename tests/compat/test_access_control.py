@@ -9,7 +9,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import time
 import uuid
 
 import boto3
@@ -18,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, LOCKSTEP, Server
-from lockstep_server import User, allow, code, denied, deny, lockstep, policy, unique
+from lockstep_server import User, allow, code, denied, deny, lockstep, policy, unique, wait_for
 
 OTHER_ACCOUNT = "210987654321"
 
@@ -275,12 +274,10 @@ def wait_for_audit(server, event_name, count=1, **filters):
     args = ["audit", "list", "--event-name", event_name]
     for option, value in filters.items():
         args += [f"--{option.replace('_', '-')}", value]
-    for _ in range(50):
+    def records():
         lines = [json.loads(line) for line in lockstep(server, *args).stdout.splitlines() if line.strip()]
-        if len(lines) >= count:
-            return lines
-        time.sleep(0.1)
-    raise AssertionError(f"no {event_name} audit records for {filters}")
+        return lines if len(lines) >= count else None
+    return wait_for(records, timeout=5, what=f"{count} {event_name} audit records for {filters}", interval=0.1)
 
 
 def test_audit_records_allowed_and_denied_calls_without_values(server, admin):

@@ -8,12 +8,13 @@ import gzip
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
-import time
 
 import pytest
 from conftest import LOCKSTEP, Server
+from lockstep_server import wait_for
 
 
 def run(*args, data):
@@ -43,16 +44,6 @@ def records(data):
 def head(data):
     with sqlite3.connect(os.path.join(data, "audit.db")) as db:
         return db.execute("SELECT sequence, hash, seal FROM audit_head").fetchone()
-
-
-def wait_until(condition, timeout=30, message="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {message}")
 
 
 def digests(data):
@@ -135,7 +126,7 @@ def test_a_truncated_log_with_its_old_head_restored_is_detected(tmp_path):
         sm = s.client()
         for index in range(4):
             sm.create_secret(Name=f"rollback/{index}", SecretString="v")
-        wait_until(lambda: records(data)[1] >= 4, message="the first records")
+        wait_for(lambda: records(data)[1] >= 4, what="the first records")
         saved = head(data)
         for index in range(4, 12):
             sm.create_secret(Name=f"rollback/{index}", SecretString="v")
@@ -147,6 +138,34 @@ def test_a_truncated_log_with_its_old_head_restored_is_detected(tmp_path):
         # Without the digests the chain looks whole: that is what they are for.
         intact(verify(data, "--digests", str(tmp_path / "none")))
         failed(verify(data), f"the log ends at record {saved[0]} but digest 1 covers up to {last}: it was truncated or rolled back")
+    finally:
+        s.close()
+
+
+def event_names(data):
+    with sqlite3.connect(os.path.join(data, "audit.db")) as db:
+        return [row[0] for row in db.execute("SELECT event_name FROM audit_events ORDER BY sequence")]
+
+
+def test_an_acknowledged_change_is_on_record_when_the_server_is_killed_right_after():
+    """A changing call answers only once its record is committed; reads' records wait out their batch window (5 s
+    here), so only that guarantee can put the change on record before the SIGKILL."""
+    s = Server("--audit-batch-ms", "5000")
+    data = os.path.join(s.directory, "data")
+    try:
+        sm = s.client()
+        sm.create_secret(Name="killed/a", SecretString="v1")
+        sm.get_secret_value(SecretId="killed/a")
+        version = sm.put_secret_value(SecretId="killed/a", SecretString="v2")["VersionId"]
+        s.stop(signal.SIGKILL)
+        names = event_names(data)
+        assert names.count("CreateSecret") == 1 and names.count("PutSecretValue") == 1, names
+        # The read queued before the put went into the put's commit, ahead of it.
+        assert names.index("GetSecretValue") < names.index("PutSecretValue"), names
+        with sqlite3.connect(os.path.join(data, "audit.db")) as db:
+            record = json.loads(db.execute("SELECT record FROM audit_events WHERE event_name = 'PutSecretValue'").fetchone()[0])
+        assert record["responseElements"]["VersionId"] == version, record
+        intact(verify(data))
     finally:
         s.close()
 
@@ -171,7 +190,7 @@ def test_the_json_lines_copy_holds_every_record_and_verifies_alone(tmp_path):
         def lines():
             return [json.loads(line) for line in copy.read_text().splitlines()] if copy.exists() else []
 
-        created = wait_until(lambda: [l for l in lines() if l["record"]["eventName"] == "CreateUser"], message="CreateUser in the copy")
+        created = wait_for(lambda: [l for l in lines() if l["record"]["eventName"] == "CreateUser"], what="CreateUser in the copy")
         assert created[0]["record"]["userIdentity"]
         for index in range(6):
             sm.get_secret_value(SecretId="copy/a")
@@ -238,14 +257,14 @@ def test_reads_grow_the_audit_store_not_the_secrets_database_and_retention_bound
             return records(data)[0]
 
         sm.get_secret_value(SecretId="load/a")
-        wait_until(lambda: records(data)[1] >= 2, message="the first reads recorded")
+        wait_for(lambda: records(data)[1] >= 2, what="the first reads recorded")
         before = secrets_size()
         for round_ in range(3):
             for _ in range(500):
                 sm.get_secret_value(SecretId="load/a")
-            wait_until(lambda: records(data)[1] >= 2 + 500 * (round_ + 1), message="the reads recorded")
+            wait_for(lambda: records(data)[1] >= 2 + 500 * (round_ + 1), what="the reads recorded")
             # Retention moves what is older than 2 s out of the live log: once the reads stop, it empties.
-            wait_until(lambda: live_records() == 0, timeout=60, message="retention to export every record")
+            wait_for(lambda: live_records() == 0, timeout=60, what="retention to export every record")
         assert secrets_size() == before, "reads grew the secrets database"
         assert any(f.endswith(".jsonl.gz") for f in os.listdir(os.path.join(data, "audit-segments")))
         assert s.stop() == 0

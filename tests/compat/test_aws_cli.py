@@ -1,5 +1,4 @@
 """The seed's commands with the real aws CLI, and the lockstep CLI as a client of the same server."""
-import json
 import os
 import subprocess
 import time

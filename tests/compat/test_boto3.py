@@ -1,5 +1,4 @@
 """Every operation of the secrets core through boto3, with AWS's error codes as botocore ClientError codes."""
-import base64
 import uuid
 
 import pytest

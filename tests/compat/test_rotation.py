@@ -5,12 +5,12 @@ import os
 import secrets
 import subprocess
 import tempfile
-import time
 
 import pytest
 from botocore.exceptions import ClientError
 
 from conftest import LOCKSTEP
+from lockstep_server import wait_for
 
 PG = {k: os.environ.get(f"LOCKSTEP_TEST_POSTGRES_{k}") for k in ("HOST", "PORT", "USER", "PASSWORD", "LOG")}
 REQUIRED = os.environ.get("LOCKSTEP_REQUIRE_DATABASES") == "1"
@@ -48,16 +48,6 @@ def role():
 def secret_json(user, password):
     return json.dumps({"engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": user,
                        "password": password, "dbname": "postgres", "note": "carried forward"})
-
-
-def wait_for(predicate, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
 
 
 def test_boto3_rotate_secret_rotates_a_postgres_user_through_the_scheduler(sm, name, role):

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from lockstep_server import ACCOUNT
 from protocol_support import Sentinel, message, signed
-from lockstep_server import User, allow, code, lockstep, policy, unique
+from lockstep_server import User, allow, code, lockstep, policy, unique, wait_for
 
 WEST = f"arn:aws:secretsmanager:us-west-2:{ACCOUNT}:secret:*"
 
@@ -36,13 +36,8 @@ def audit(server, *args):
 
 
 def wait_for_audit(server, predicate, *args, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        records = [r for r in audit(server, *args) if predicate(r)]
-        if records:
-            return records
-        time.sleep(0.1)
-    raise AssertionError(f"no audit record matched within {timeout} s")
+    return wait_for(lambda: [r for r in audit(server, *args) if predicate(r)], timeout=timeout, what="a matching audit record",
+                    interval=0.1)
 
 
 @pytest.mark.parametrize("overwrite", [True, False])

@@ -124,6 +124,16 @@ def server():
 
 # Identities and policies, made with the operator's `lockstep iam` on the server's data directory.
 
+def wait_for(predicate, timeout=30, what="the condition", interval=0.05):
+    """Polls `predicate` until it returns something truthy (returned), or fails after `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
 def code(excinfo):
     return excinfo.value.response["Error"]["Code"]
 
