@@ -69,12 +69,16 @@ enum AuditFiles {
         var pending: [UInt8] = []
         var number = 0
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            // Only the new bytes can hold the next newline.
+            var searched = pending.count
             pending.append(contentsOf: chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            var start = 0
+            while let newline = pending[searched...].firstIndex(of: UInt8(ascii: "\n")) {
                 number += 1
+                if newline - start > Self.maximumLine { return number }
                 guard body(String(decoding: pending[start..<newline], as: UTF8.self)[...], number) else { return nil }
                 start = newline + 1
+                searched = start
             }
             pending.removeFirst(start)
             if pending.count > Self.maximumLine { return number + 1 }

@@ -35,6 +35,27 @@ import Testing
         #expect(AuditLine(parsing: text[...]) == nil)
     }
 
+    @Test func filesAreReadLineByLineAcrossChunksWithABoundPerLine() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lines-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // 2.8 MB of lines of different lengths: lines cross the 1 MiB read chunks; the last has no newline.
+        let lines = (0..<40).map { String(repeating: Character(UnicodeScalar(UInt8(97 + $0 % 26))), count: 70_000 + $0) }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        var seen: [String] = []
+        let stopped = try AuditFiles.forEachLine(in: path) { line, number in
+            seen.append(String(line))
+            return number == seen.count
+        }
+        #expect(stopped == nil)
+        #expect(seen == lines)
+        // A line longer than the bound stops the reading at its number instead of filling memory.
+        try ("\n" + String(repeating: "x", count: AuditFiles.maximumLine + 2) + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try AuditFiles.forEachLine(in: path) { _, _ in true } == 2)
+        var verifier = AuditChain.Verifier(chain: AuditChain(key: SymmetricKey(size: .bits256)))
+        #expect(try !verifier.check(file: path))
+        #expect(verifier.problem.map(String.init(describing:))?.contains("line 2 is not an audit record line") == true)
+    }
+
     func digest(node: String = "node-1") -> AuditDigest {
         var digest = AuditDigest(
             kind: .log, number: 3, time: Date(timeIntervalSince1970: 1_800_000_000), node: node, firstSequence: 11, lastSequence: 20,
