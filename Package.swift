@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "LockstepStore",
-            dependencies: ["LockstepCore", "CSQLite"],
+            dependencies: ["LockstepCore", "CSQLite", "CPostgreSQL"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -8,7 +8,9 @@ import Foundation
 /// discipline is why connections open in multi-thread mode (`SQLITE_OPEN_NOMUTEX`: no per-call mutex on the
 /// connection, which would otherwise be taken on every `sqlite3_column_*` call). The handle is closed exactly once,
 /// in `deinit`, when the database object goes away.
-final class SQLiteConnection: @unchecked Sendable {
+final class SQLiteConnection: SQLConnection, @unchecked Sendable {
+    static let dialect = SQLDialect.sqlite
+
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteStatement] = [:]
 
@@ -56,7 +58,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Prepares, binds and runs `sql` to completion, returning every row through `row`.
-    func query(_ sql: String, _ arguments: [SQLiteValue] = [], row: (SQLiteRow) throws -> Void = { _ in }) throws {
+    func query(_ sql: String, _ arguments: [SQLValue], row: (SQLiteRow) throws -> Void) throws {
         let statement = try self.statement(sql)
         // A statement left mid-result would pin its read snapshot past COMMIT: always reset.
         defer { statement.reset() }
@@ -65,7 +67,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs `sql` and returns its first row mapped by `map`, if any.
-    func first<T>(_ sql: String, _ arguments: [SQLiteValue] = [], _ map: (SQLiteRow) throws -> T) throws -> T? {
+    func first<T>(_ sql: String, _ arguments: [SQLValue], _ map: (SQLiteRow) throws -> T) throws -> T? {
         let statement = try self.statement(sql)
         defer { statement.reset() }
         try statement.bind(arguments)
@@ -79,19 +81,6 @@ final class SQLiteConnection: @unchecked Sendable {
     func error(_ rc: Int32) -> SQLiteError {
         SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(self.handle)))
     }
-}
-
-/// A value bound to a statement parameter.
-enum SQLiteValue {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-    case blob(Data)
-
-    static func optional(_ string: String?) -> SQLiteValue { string.map(SQLiteValue.text) ?? .null }
-    static func date(_ date: Date?) -> SQLiteValue { date.map { .real($0.timeIntervalSince1970) } ?? .null }
-    static func bool(_ bool: Bool?) -> SQLiteValue { bool.map { .integer($0 ? 1 : 0) } ?? .null }
 }
 
 /// A prepared statement, owned by its connection's cache.
@@ -111,7 +100,7 @@ final class SQLiteStatement {
         sqlite3_clear_bindings(self.raw)
     }
 
-    func bind(_ values: [SQLiteValue]) throws {
+    func bind(_ values: [SQLValue]) throws {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let rc: Int32
@@ -166,18 +155,13 @@ final class SQLiteStatement {
     }
 }
 
-/// Typed access to the current row of a statement.
-struct SQLiteRow {
+/// The current row of a statement.
+struct SQLiteRow: SQLRow {
     let statement: SQLiteStatement
 
+    func isNull(_ column: Int32) -> Bool { self.statement.isNull(column) }
     func int64(_ column: Int32) -> Int64 { self.statement.int64(column) }
+    func double(_ column: Int32) -> Double { self.statement.double(column) }
     func text(_ column: Int32) -> String { self.statement.text(column) }
     func blob(_ column: Int32) -> Data { self.statement.blob(column) }
-    func bool(_ column: Int32) -> Bool { self.statement.int64(column) != 0 }
-    func date(_ column: Int32) -> Date { Date(timeIntervalSince1970: self.statement.double(column)) }
-
-    func optionalText(_ column: Int32) -> String? { self.statement.isNull(column) ? nil : self.statement.text(column) }
-    func optionalInt64(_ column: Int32) -> Int64? { self.statement.isNull(column) ? nil : self.statement.int64(column) }
-    func optionalBool(_ column: Int32) -> Bool? { self.statement.isNull(column) ? nil : self.bool(column) }
-    func optionalDate(_ column: Int32) -> Date? { self.statement.isNull(column) ? nil : self.date(column) }
 }

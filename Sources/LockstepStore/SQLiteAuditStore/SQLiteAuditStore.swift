@@ -35,14 +35,14 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any AuditStoreTransaction) throws -> T) async throws -> T {
-        try await self.database.read { try body(SQLiteAuditTransaction(connection: $0)) }
+        try await self.database.read { try body(SQLAuditTransaction(connection: $0)) }
     }
 
     public func write<T: Sendable>(
         faultPoint: FaultPoint,
         _ body: @escaping @Sendable (any AuditStoreTransaction) throws -> T
     ) async throws -> T {
-        try await self.database.write(faultPoint: faultPoint) { try body(SQLiteAuditTransaction(connection: $0)) }
+        try await self.database.write(faultPoint: faultPoint) { try body(SQLAuditTransaction(connection: $0)) }
     }
 
     /// Moves the WAL into the main file (used by tests and at shutdown).

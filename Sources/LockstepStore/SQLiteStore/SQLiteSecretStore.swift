@@ -24,14 +24,14 @@ public final class SQLiteSecretStore: SecretStore {
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T {
-        try await self.database.read { try body(SQLiteTransaction(connection: $0)) }
+        try await self.database.read { try body(SQLTransaction(connection: $0)) }
     }
 
     public func write<T: Sendable>(
         faultPoint: FaultPoint,
         _ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T
     ) async throws -> T {
-        try await self.database.write(faultPoint: faultPoint) { try body(SQLiteTransaction(connection: $0)) }
+        try await self.database.write(faultPoint: faultPoint) { try body(SQLTransaction(connection: $0)) }
     }
 
     /// True when the database answers a query (the health check).

@@ -1,21 +1,13 @@
 import Foundation
 import LockstepCore
 
-/// ``SecretStoreTransaction`` over one connection inside an open transaction.
-struct SQLiteTransaction: SecretStoreTransaction {
-    let connection: SQLiteConnection
-
-    private static let secretColumns = """
-        id, account, region, name, arn, description, kms_key_id, kms_key_ref, type, owning_service, created_date, \
-        last_changed_date, last_accessed_date, deleted_date, deletion_date, rotation_enabled, rotation_lambda_arn, \
-        rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref
-        """
+/// ``SecretStoreTransaction`` over one connection inside an open transaction, SQLite's or PostgreSQL's: the SQL is
+/// written once (``SQLConnection``).
+struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
+    let connection: Connection
 
     /// The secret columns, qualified with the alias `s`.
-    private static let qualifiedSecretColumns = secretColumns.split(separator: ",").map { "s.\($0.trimmingCharacters(in: .whitespaces))" }
-        .joined(separator: ", ")
-
-    private static func secret(_ row: SQLiteRow) -> SecretRecord {
+    private static func secret(_ row: Connection.Row) -> SecretRecord {
         SecretRecord(
             id: row.int64(0),
             scope: Scope(account: row.text(1), region: row.text(2)),
@@ -43,14 +35,14 @@ struct SQLiteTransaction: SecretStoreTransaction {
         )
     }
 
-    private static func arguments(_ r: SecretRecord) -> [SQLiteValue] {
+    private static func arguments(_ r: SecretRecord) -> [SQLValue] {
         let rules = r.rotation.rules.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         return [
             .text(r.scope.account), .text(r.scope.region), .text(r.name), .text(r.arn), .optional(r.description),
             .text(r.kmsKeyId), .optional(r.kmsKeyReference), .optional(r.type), .optional(r.owningService),
             .date(r.createdDate), .date(r.lastChangedDate), .date(r.lastAccessedDate), .date(r.deletedDate),
             .date(r.deletionDate), .bool(r.rotation.enabled), .optional(r.rotation.lambdaARN), .optional(rules),
-            .date(r.rotation.lastRotatedDate), .date(r.rotation.nextRotationDate), r.primaryId.map(SQLiteValue.integer) ?? .null,
+            .date(r.rotation.lastRotatedDate), .date(r.rotation.nextRotationDate), r.primaryId.map(SQLValue.integer) ?? .null,
             .optional(r.replicaKmsKeyReference),
         ]
     }
@@ -58,32 +50,32 @@ struct SQLiteTransaction: SecretStoreTransaction {
     // MARK: Secrets
 
     func secret(id: Int64) throws -> SecretRecord? {
-        try self.connection.first("SELECT \(Self.secretColumns) FROM secrets WHERE id = ?", [.integer(id)], Self.secret)
+        try self.connection.first("SELECT \(SQLColumns.secretColumns) FROM secrets WHERE id = ?", [.integer(id)], Self.secret)
     }
 
     func secret(scope: Scope, name: String) throws -> SecretRecord? {
         try self.connection.first(
-            "SELECT \(Self.secretColumns) FROM secrets WHERE account = ? AND region = ? AND name = ?",
+            "SELECT \(SQLColumns.secretColumns) FROM secrets WHERE account = ? AND region = ? AND name = ?",
             [.text(scope.account), .text(scope.region), .text(name)],
             Self.secret
         )
     }
 
     func secret(arn: String) throws -> SecretRecord? {
-        try self.connection.first("SELECT \(Self.secretColumns) FROM secrets WHERE arn = ?", [.text(arn)], Self.secret)
+        try self.connection.first("SELECT \(SQLColumns.secretColumns) FROM secrets WHERE arn = ?", [.text(arn)], Self.secret)
     }
 
     func insertSecret(_ record: SecretRecord) throws -> Int64 {
-        try self.connection.query(
+        let id = try self.connection.first(
             """
             INSERT INTO secrets (account, region, name, arn, description, kms_key_id, kms_key_ref, type, owning_service, \
             created_date, last_changed_date, last_accessed_date, deleted_date, deletion_date, rotation_enabled, \
             rotation_lambda_arn, rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """,
             Self.arguments(record)
-        )
-        return self.connection.lastInsertRowID
+        ) { $0.int64(0) }
+        return id ?? 0
     }
 
     func updateSecret(_ record: SecretRecord) throws {
@@ -109,7 +101,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func replicas(of primaryId: Int64) throws -> [SecretRecord] {
         var result: [SecretRecord] = []
-        try self.connection.query("SELECT \(Self.secretColumns) FROM secrets WHERE primary_id = ? ORDER BY region", [.integer(primaryId)]) {
+        try self.connection.query("SELECT \(SQLColumns.secretColumns) FROM secrets WHERE primary_id = ? ORDER BY region", [.integer(primaryId)]) {
             result.append(Self.secret($0))
         }
         return result
@@ -117,7 +109,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func secretsDue(forDeletionBefore date: Date) throws -> [SecretRecord] {
         var result: [SecretRecord] = []
-        try self.connection.query("SELECT \(Self.secretColumns) FROM secrets WHERE deletion_date <= ? ORDER BY deletion_date", [.date(date)]) {
+        try self.connection.query("SELECT \(SQLColumns.secretColumns) FROM secrets WHERE deletion_date <= ? ORDER BY deletion_date", [.date(date)]) {
             result.append(Self.secret($0))
         }
         return result
@@ -133,8 +125,8 @@ struct SQLiteTransaction: SecretStoreTransaction {
     ) throws -> [SecretRecord] {
         let column = Self.sortColumn(sortBy)
         let direction = ascending ? "ASC" : "DESC"
-        var sql = "SELECT \(Self.secretColumns) FROM secrets WHERE account = ? AND region = ?"
-        var arguments: [SQLiteValue] = [.text(scope.account), .text(scope.region)]
+        var sql = "SELECT \(SQLColumns.secretColumns) FROM secrets WHERE account = ? AND region = ?"
+        var arguments: [SQLValue] = [.text(scope.account), .text(scope.region)]
         if !includePlannedDeletion { sql += " AND deleted_date IS NULL" }
         if let cursor {
             sql += " AND (\(column), id) \(ascending ? ">" : "<") (?, ?)"
@@ -167,7 +159,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
         }
     }
 
-    private static func cursorValue(_ value: String, _ key: SecretSortKey) -> SQLiteValue {
+    private static func cursorValue(_ value: String, _ key: SecretSortKey) -> SQLValue {
         key == .name ? .text(value) : .real(Double(value) ?? 0)
     }
 
@@ -190,7 +182,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
             )
         }
         if !tags.isEmpty {
-            try self.connection.query("INSERT OR IGNORE INTO tagged_secrets (secret_id) VALUES (?)", [.integer(secretId)])
+            try self.connection.query("INSERT INTO tagged_secrets (secret_id) VALUES (?) ON CONFLICT DO NOTHING", [.integer(secretId)])
         }
     }
 
@@ -216,10 +208,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     // MARK: Versions and labels
 
-    private static let versionColumns =
-        "secret_id, version_id, id, created_date, last_accessed_date, kms_key_id, wrapped_key, ciphertext, is_string"
-
-    private static func version(_ row: SQLiteRow) -> VersionRecord {
+    private static func version(_ row: Connection.Row) -> VersionRecord {
         VersionRecord(
             secretId: row.int64(0),
             versionId: row.text(1),
@@ -235,7 +224,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func versions(secretId: Int64) throws -> [VersionRecord] {
         var result: [VersionRecord] = []
-        try self.connection.query("SELECT \(Self.versionColumns) FROM versions WHERE secret_id = ? ORDER BY id DESC", [.integer(secretId)]) {
+        try self.connection.query("SELECT \(SQLColumns.versionColumns) FROM versions WHERE secret_id = ? ORDER BY id DESC", [.integer(secretId)]) {
             result.append(Self.version($0))
         }
         return result
@@ -244,9 +233,9 @@ struct SQLiteTransaction: SecretStoreTransaction {
     func labelledVersion(scope: Scope, name: String, label: String) throws -> LabelledVersion? {
         try self.connection.first(
             """
-            SELECT \(Self.qualifiedSecretColumns), v.secret_id, v.version_id, v.id, v.created_date, v.last_accessed_date, v.kms_key_id, \
+            SELECT \(SQLColumns.qualifiedSecretColumns), v.secret_id, v.version_id, v.id, v.created_date, v.last_accessed_date, v.kms_key_id, \
             v.wrapped_key, v.ciphertext, v.is_string, o.arn, \
-            (SELECT group_concat(x.label, char(31)) FROM stages x WHERE x.secret_id = v.secret_id AND x.version_id = v.version_id),
+            (SELECT \(Connection.dialect.joinedWithUnitSeparator("x.label")) FROM stages x WHERE x.secret_id = v.secret_id AND x.version_id = v.version_id),
             (SELECT rp.document FROM resource_policies rp WHERE rp.secret_id = s.id)
             FROM secrets s
             JOIN secrets o ON o.id = coalesce(s.primary_id, s.id)
@@ -284,7 +273,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func version(secretId: Int64, versionId: String) throws -> VersionRecord? {
         try self.connection.first(
-            "SELECT \(Self.versionColumns) FROM versions WHERE secret_id = ? AND version_id = ?",
+            "SELECT \(SQLColumns.versionColumns) FROM versions WHERE secret_id = ? AND version_id = ?",
             [.integer(secretId), .text(versionId)],
             Self.version
         )
@@ -343,12 +332,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     // MARK: Rotations
 
-    private static let rotationColumns = """
-        secret_id, token, mode, rotator, status, step, attempt, step_started, error_step, error_class, error_message, \
-        due_date, lease_owner, started_date, updated_date, finished_date
-        """
-
-    private static func rotation(_ row: SQLiteRow) -> RotationRecord {
+    private static func rotation(_ row: Connection.Row) -> RotationRecord {
         var failure: RotationFailure?
         if let step = row.optionalText(8).flatMap(RotationStep.init(rawValue:)),
             let errorClass = row.optionalText(9).flatMap(RotationErrorClass.init(rawValue:))
@@ -374,12 +358,13 @@ struct SQLiteTransaction: SecretStoreTransaction {
     }
 
     func rotation(secretId: Int64) throws -> RotationRecord? {
-        try self.connection.first("SELECT \(Self.rotationColumns) FROM rotations WHERE secret_id = ?", [.integer(secretId)], Self.rotation)
+        try self.connection.first("SELECT \(SQLColumns.rotationColumns) FROM rotations WHERE secret_id = ?", [.integer(secretId)], Self.rotation)
     }
 
     func saveRotation(_ r: RotationRecord) throws {
         try self.connection.query(
-            "INSERT OR REPLACE INTO rotations (\(Self.rotationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rotations (\(SQLColumns.rotationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (secret_id) DO UPDATE SET \(SQLColumns.rotationUpdates)",
             [
                 .integer(r.secretId), .text(r.token), .text(r.mode.rawValue), .text(r.rotator), .text(r.status.rawValue),
                 .text(r.step.rawValue), .integer(Int64(r.attempt)), .bool(r.stepStarted), .optional(r.lastFailure?.step.rawValue),
@@ -391,14 +376,14 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func rotations() throws -> [RotationRecord] {
         var result: [RotationRecord] = []
-        try self.connection.query("SELECT \(Self.rotationColumns) FROM rotations ORDER BY secret_id", []) { result.append(Self.rotation($0)) }
+        try self.connection.query("SELECT \(SQLColumns.rotationColumns) FROM rotations ORDER BY secret_id", []) { result.append(Self.rotation($0)) }
         return result
     }
 
     func rotationsDue(before date: Date, limit: Int) throws -> [RotationRecord] {
         var result: [RotationRecord] = []
         try self.connection.query(
-            "SELECT \(Self.rotationColumns) FROM rotations WHERE due_date <= ? ORDER BY due_date LIMIT ?",
+            "SELECT \(SQLColumns.rotationColumns) FROM rotations WHERE due_date <= ? ORDER BY due_date LIMIT ?",
             [.date(date), .integer(Int64(limit))]
         ) { result.append(Self.rotation($0)) }
         return result
@@ -407,7 +392,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
     func secretsDueForRotation(before date: Date, limit: Int) throws -> [SecretRecord] {
         var result: [SecretRecord] = []
         try self.connection.query(
-            "SELECT \(Self.secretColumns) FROM secrets WHERE next_rotation_date <= ? AND rotation_enabled = 1 ORDER BY next_rotation_date LIMIT ?",
+            "SELECT \(SQLColumns.secretColumns) FROM secrets WHERE next_rotation_date <= ? AND rotation_enabled = 1 ORDER BY next_rotation_date LIMIT ?",
             [.date(date), .integer(Int64(limit))]
         ) { result.append(Self.secret($0)) }
         return result
@@ -427,9 +412,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     // MARK: Access keys
 
-    private static let accessKeyColumns = "access_key_id, account, user_name, created_date, status, kms_key_id, wrapped_key, ciphertext"
-
-    private static func accessKey(_ row: SQLiteRow) -> AccessKeyRecord {
+    private static func accessKey(_ row: Connection.Row) -> AccessKeyRecord {
         AccessKeyRecord(
             accessKeyId: row.text(0),
             account: row.text(1),
@@ -443,12 +426,12 @@ struct SQLiteTransaction: SecretStoreTransaction {
     }
 
     func accessKey(id: String) throws -> AccessKeyRecord? {
-        try self.connection.first("SELECT \(Self.accessKeyColumns) FROM access_keys WHERE access_key_id = ?", [.text(id)], Self.accessKey)
+        try self.connection.first("SELECT \(SQLColumns.accessKeyColumns) FROM access_keys WHERE access_key_id = ?", [.text(id)], Self.accessKey)
     }
 
     func accessKeys() throws -> [AccessKeyRecord] {
         var result: [AccessKeyRecord] = []
-        try self.connection.query("SELECT \(Self.accessKeyColumns) FROM access_keys ORDER BY account, user_name, created_date") {
+        try self.connection.query("SELECT \(SQLColumns.accessKeyColumns) FROM access_keys ORDER BY account, user_name, created_date") {
             result.append(Self.accessKey($0))
         }
         return result
@@ -456,7 +439,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
 
     func insertAccessKey(_ r: AccessKeyRecord) throws {
         try self.connection.query(
-            "INSERT INTO access_keys (\(Self.accessKeyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO access_keys (\(SQLColumns.accessKeyColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .text(r.accessKeyId), .text(r.account), .text(r.userName), .date(r.createdDate), .text(r.status), .text(r.kmsKeyId),
                 .blob(r.wrappedDataKey), .blob(r.ciphertext),
@@ -499,7 +482,7 @@ struct SQLiteTransaction: SecretStoreTransaction {
         )
         for (version, wrapped) in record.wrappedMaterials {
             try self.connection.query(
-                "INSERT OR IGNORE INTO kms_key_materials (key_id, version, wrapped) VALUES (?, ?, ?)",
+                "INSERT INTO kms_key_materials (key_id, version, wrapped) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [.text(record.keyId), .integer(Int64(version)), .blob(wrapped)]
             )
         }
@@ -514,4 +497,29 @@ struct SQLiteTransaction: SecretStoreTransaction {
         try self.connection.query("SELECT key_id FROM kms_keys ORDER BY created_date, key_id") { ids.append($0.text(0)) }
         return try ids.compactMap { try self.masterKey(id: $0) }
     }
+}
+
+/// The column lists of the shared transactions (stored here: a generic type can't have stored static properties).
+enum SQLColumns {
+    static let secretColumns = """
+        id, account, region, name, arn, description, kms_key_id, kms_key_ref, type, owning_service, created_date, \
+        last_changed_date, last_accessed_date, deleted_date, deletion_date, rotation_enabled, rotation_lambda_arn, \
+        rotation_rules, last_rotated_date, next_rotation_date, primary_id, replica_kms_key_ref
+        """
+
+    static let qualifiedSecretColumns = secretColumns.split(separator: ",").map { "s.\($0.trimmingCharacters(in: .whitespaces))" }
+        .joined(separator: ", ")
+
+    static let versionColumns =
+        "secret_id, version_id, id, created_date, last_accessed_date, kms_key_id, wrapped_key, ciphertext, is_string"
+
+    static let rotationColumns = """
+        secret_id, token, mode, rotator, status, step, attempt, step_started, error_step, error_class, error_message, \
+        due_date, lease_owner, started_date, updated_date, finished_date
+        """
+
+    static let rotationUpdates = rotationColumns.split(separator: ",").dropFirst()
+        .map { "\($0.trimmingCharacters(in: .whitespaces)) = excluded.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
+
+    static let accessKeyColumns = "access_key_id, account, user_name, created_date, status, kms_key_id, wrapped_key, ciphertext"
 }

@@ -1,9 +1,7 @@
 import Foundation
 
-extension SQLiteTransaction: IdentityStoreTransaction {
-    private static let identityColumns = "account, kind, name, id, created_date, trust_policy"
-
-    private static func identity(_ row: SQLiteRow) -> IdentityRecord {
+extension SQLTransaction: IdentityStoreTransaction {
+    private static func identity(_ row: Connection.Row) -> IdentityRecord {
         IdentityRecord(
             account: row.text(0),
             kind: IdentityKind(rawValue: row.text(1)) ?? .user,
@@ -16,7 +14,7 @@ extension SQLiteTransaction: IdentityStoreTransaction {
 
     func identity(account: String, kind: IdentityKind, name: String) throws -> IdentityRecord? {
         try self.connection.first(
-            "SELECT \(Self.identityColumns) FROM identities WHERE account = ? AND kind = ? AND name = ?",
+            "SELECT \(SQLColumns.identityColumns) FROM identities WHERE account = ? AND kind = ? AND name = ?",
             [.text(account), .text(kind.rawValue), .text(name)],
             Self.identity
         )
@@ -25,7 +23,7 @@ extension SQLiteTransaction: IdentityStoreTransaction {
     func identities(account: String?) throws -> [IdentityRecord] {
         var result: [IdentityRecord] = []
         try self.connection.query(
-            "SELECT \(Self.identityColumns) FROM identities WHERE ?1 IS NULL OR account = ?1 ORDER BY account, kind DESC, name",
+            "SELECT \(SQLColumns.identityColumns) FROM identities WHERE ?1 IS NULL OR account = ?1 ORDER BY account, kind DESC, name",
             [.optional(account)]
         ) { result.append(Self.identity($0)) }
         return result
@@ -33,7 +31,7 @@ extension SQLiteTransaction: IdentityStoreTransaction {
 
     func insertIdentity(_ r: IdentityRecord) throws {
         try self.connection.query(
-            "INSERT INTO identities (\(Self.identityColumns)) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO identities (\(SQLColumns.identityColumns)) VALUES (?, ?, ?, ?, ?, ?)",
             [.text(r.account), .text(r.kind.rawValue), .text(r.name), .text(r.id), .date(r.createdDate), .optional(r.trustPolicy)]
         )
     }
@@ -84,13 +82,8 @@ extension SQLiteTransaction: IdentityStoreTransaction {
         return self.connection.changes > 0
     }
 
-    private static let sessionColumns = """
-        access_key_id, account, role_name, session_name, token_digest, session_policy, issuer, created_date, expiration, \
-        kms_key_id, wrapped_key, ciphertext, principal_id
-        """
-
     func session(accessKeyId: String) throws -> SessionRecord? {
-        try self.connection.first("SELECT \(Self.sessionColumns) FROM sessions WHERE access_key_id = ?", [.text(accessKeyId)]) { row in
+        try self.connection.first("SELECT \(SQLColumns.sessionColumns) FROM sessions WHERE access_key_id = ?", [.text(accessKeyId)]) { row in
             SessionRecord(
                 accessKeyId: row.text(0),
                 account: row.text(1),
@@ -111,7 +104,7 @@ extension SQLiteTransaction: IdentityStoreTransaction {
 
     func insertSession(_ r: SessionRecord) throws {
         try self.connection.query(
-            "INSERT INTO sessions (\(Self.sessionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (\(SQLColumns.sessionColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 .text(r.accessKeyId), .text(r.account), .text(r.roleName), .text(r.sessionName), .blob(r.tokenDigest),
                 .optional(r.sessionPolicy), .text(r.issuer), .date(r.createdDate), .date(r.expiration), .text(r.kmsKeyId),
@@ -144,4 +137,13 @@ extension SQLiteTransaction: IdentityStoreTransaction {
             [.integer(secretId), .text(document)]
         )
     }
+}
+
+extension SQLColumns {
+    static let identityColumns = "account, kind, name, id, created_date, trust_policy"
+
+    static let sessionColumns = """
+        access_key_id, account, role_name, session_name, token_digest, session_policy, issuer, created_date, expiration, \
+        kms_key_id, wrapped_key, ciphertext, principal_id
+        """
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// The audit store's transaction: `connection` is inside a transaction the store began.
-struct SQLiteAuditTransaction: AuditStoreTransaction {
-    let connection: SQLiteConnection
+/// The audit store's transaction (SQLite's `audit.db`, or PostgreSQL's audit tables): `connection` is inside a
+/// transaction the store began.
+struct SQLAuditTransaction<Connection: SQLConnection>: AuditStoreTransaction {
+    let connection: Connection
 
     func auditHead() throws -> AuditHead? {
         try self.connection.first("SELECT sequence, hash, seal FROM audit_head WHERE id = 1") {

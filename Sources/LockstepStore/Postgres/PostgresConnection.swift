@@ -1,0 +1,248 @@
+import CPostgreSQL
+import Foundation
+
+/// A failure of the PostgreSQL store: the server's SQLSTATE and message (libpq's, never a statement's arguments, so
+/// never a value), or a connection that is down.
+public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
+    /// The SQLSTATE (`23505` unique violation, `08006` connection failure, ...); empty when libpq had none.
+    public let state: String
+    public let message: String
+
+    public var description: String { self.state.isEmpty ? "PostgreSQL: \(self.message)" : "PostgreSQL error \(self.state): \(self.message)" }
+
+    /// The connection is gone or the server can't take work now: worth a new connection and a retry of the whole
+    /// transaction (class 08 connection exceptions, 57P admin shutdown / crash, 53 insufficient resources).
+    public var isUnavailable: Bool {
+        self.state.isEmpty || self.state.hasPrefix("08") || self.state.hasPrefix("57P") || self.state.hasPrefix("53")
+    }
+    /// A serialization failure or deadlock: the transaction may simply be run again.
+    public var isRetryable: Bool { self.state == "40001" || self.state == "40P01" }
+}
+
+/// One libpq connection of the PostgreSQL store and its prepared statements.
+///
+/// `@unchecked Sendable` is sound for the same reason as ``SQLiteConnection``: one thread at a time uses it, the
+/// lane that checked it out of ``PostgresDatabase``'s pool. Every call blocks that thread (libpq is synchronous),
+/// never an event loop: lanes run on their own dispatch queues.
+final class PostgresConnection: SQLConnection, @unchecked Sendable {
+    static let dialect = SQLDialect.postgres
+
+    private let handle: OpaquePointer
+    /// SQL (as written, with `?`) → the name of its prepared statement on this connection.
+    private var prepared: [String: String] = [:]
+    private(set) var changes = 0
+
+    /// Connects with a libpq connection URI or keyword string (`postgresql://user:pass@host:port/db?...`).
+    init(_ connectionString: String, applicationName: String = "lockstep") throws {
+        // `expand_dbname`: the string is expanded in place, and later settings override earlier ones, so the URI's
+        // own application_name and connect_timeout win over these defaults.
+        let keywords = ["application_name", "connect_timeout", "dbname"]
+        let values = [applicationName, "10", connectionString]
+        let connection = Self.withCStrings(keywords) { k in
+            Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard let connection else { throw PostgresStoreError(state: "", message: "libpq could not allocate a connection") }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresStoreError(state: "08001", message: message)
+        }
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
+        self.handle = connection
+    }
+
+    deinit { PQfinish(self.handle) }
+
+    /// False once the server closed the connection or the network failed: the pool replaces it.
+    var isHealthy: Bool { PQstatus(self.handle) == CONNECTION_OK && PQtransactionStatus(self.handle) == PQTRANS_IDLE }
+
+    /// Runs statements without arguments (several, separated by semicolons, for migrations).
+    func execute(_ sql: String) throws {
+        let result = PQexec(self.handle, sql)
+        defer { PQclear(result) }
+        try self.check(result)
+    }
+
+    func query(_ sql: String, _ arguments: [SQLValue], row: (PostgresRow) throws -> Void) throws {
+        let result = try self.run(sql, arguments)
+        defer { PQclear(result) }
+        for index in 0..<PQntuples(result) { try row(PostgresRow(result: result, row: index)) }
+    }
+
+    func first<T>(_ sql: String, _ arguments: [SQLValue], _ map: (PostgresRow) throws -> T) throws -> T? {
+        let result = try self.run(sql, arguments)
+        defer { PQclear(result) }
+        guard PQntuples(result) > 0 else { return nil }
+        return try map(PostgresRow(result: result, row: 0))
+    }
+
+    /// Prepares `sql` once per connection, then executes it: integers and reals as text, text and blobs as their
+    /// bytes with their length (binary format), so a string is never cut at a NUL (PostgreSQL refuses a NUL in
+    /// text outright: the statement fails, nothing is stored). Results come back as text.
+    private func run(_ sql: String, _ arguments: [SQLValue]) throws -> OpaquePointer? {
+        let name = try self.statement(sql)
+        var buffers: [[UInt8]] = []
+        var formats: [Int32] = []
+        buffers.reserveCapacity(arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .null:
+                buffers.append([])
+                formats.append(0)
+            case .integer(let value):
+                buffers.append(Array(String(value).utf8))
+                formats.append(0)
+            case .real(let value):
+                buffers.append(Array(String(value).utf8))
+                formats.append(0)
+            case .text(let value):
+                buffers.append(Array(value.utf8))
+                formats.append(1)
+            case .blob(let value):
+                buffers.append(Array(value))
+                formats.append(1)
+            }
+        }
+        let lengths = buffers.map { Int32($0.count) }
+        let result = Self.withPointers(buffers, nulls: arguments.map { if case .null = $0 { true } else { false } }) { values in
+            PQexecPrepared(self.handle, name, Int32(arguments.count), values, lengths, formats, 0)
+        }
+        do {
+            try self.check(result)
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        self.changes = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return result
+    }
+
+    private func statement(_ sql: String) throws -> String {
+        if let name = self.prepared[sql] { return name }
+        let name = "s\(self.prepared.count)"
+        let result = PQprepare(self.handle, name, Self.numbered(sql), 0, nil)
+        defer { PQclear(result) }
+        try self.check(result)
+        self.prepared[sql] = name
+        return name
+    }
+
+    private func check(_ result: OpaquePointer?) throws {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY: return
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) } ?? ""
+            let message =
+                result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "M"))) }.map { String(cString: $0) }
+                ?? Self.trimmed(PQerrorMessage(self.handle))
+            throw PostgresStoreError(state: PQstatus(self.handle) == CONNECTION_OK ? state : (state.isEmpty ? "08006" : state), message: message)
+        }
+    }
+
+    /// `?` → `$1`, `$2`, ... in order, and `?N` → `$N`, outside quoted strings and identifiers.
+    static func numbered(_ sql: String) -> String {
+        var output = ""
+        output.reserveCapacity(sql.utf8.count + 16)
+        var next = 0
+        var quote: Character?
+        var characters = sql.makeIterator()
+        var pending = characters.next()
+        while let character = pending {
+            pending = characters.next()
+            if let open = quote {
+                output.append(character)
+                if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "'", "\"":
+                quote = character
+                output.append(character)
+            case "?":
+                var digits = ""
+                while let digit = pending, digit.isASCII, digit.isNumber {
+                    digits.append(digit)
+                    pending = characters.next()
+                }
+                if digits.isEmpty {
+                    next += 1
+                    digits = String(next)
+                }
+                output += "$" + digits
+            default:
+                output.append(character)
+            }
+        }
+        return output
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unknown error"
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        let pointers = copies.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    private static func withPointers<R>(_ buffers: [[UInt8]], nulls: [Bool], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        // One allocation holds every argument; each pointer is into it (nil for NULL).
+        var storage: [UInt8] = []
+        var offsets: [Int] = []
+        for buffer in buffers {
+            offsets.append(storage.count)
+            storage += buffer
+            storage.append(0)
+        }
+        return storage.withUnsafeBufferPointer { bytes in
+            let base = UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self)
+            let pointers: [UnsafePointer<CChar>?] = zip(offsets, nulls).map { offset, null in null ? nil : base + offset }
+            return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
+        }
+    }
+}
+
+/// One row of a result, read as text (the store asks for text results): integers, reals and `bytea` (hex) parsed here.
+struct PostgresRow: SQLRow {
+    let result: OpaquePointer?
+    let row: Int32
+
+    func isNull(_ column: Int32) -> Bool { PQgetisnull(self.result, self.row, column) == 1 }
+    func int64(_ column: Int32) -> Int64 { strtoll(PQgetvalue(self.result, self.row, column), nil, 10) }
+    func double(_ column: Int32) -> Double { strtod(PQgetvalue(self.result, self.row, column), nil) }
+
+    func text(_ column: Int32) -> String {
+        guard let value = PQgetvalue(self.result, self.row, column) else { return "" }
+        let count = Int(PQgetlength(self.result, self.row, column))
+        return value.withMemoryRebound(to: UInt8.self, capacity: count) {
+            String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+        }
+    }
+
+    /// `bytea` in hex output format: `\x` then two hex digits a byte.
+    func blob(_ column: Int32) -> Data {
+        guard let value = PQgetvalue(self.result, self.row, column) else { return Data() }
+        let count = Int(PQgetlength(self.result, self.row, column))
+        return value.withMemoryRebound(to: UInt8.self, capacity: count) { text -> Data in
+            guard count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x") else { return Data() }
+            var data = Data(capacity: (count - 2) / 2)
+            var index = 2
+            while index + 1 < count {
+                data.append(Self.nibble(text[index]) << 4 | Self.nibble(text[index + 1]))
+                index += 2
+            }
+            return data
+        }
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8 {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: 0
+        }
+    }
+}
