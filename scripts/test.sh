@@ -6,7 +6,8 @@
 #     driver and rotation tests against the real databases (required: a missing database fails them), CLI tests
 #     that run the built `lockstep` executable.
 #  3. Compatibility tests: a real `lockstep serve` on a free loopback port driven by boto3, the aws CLI and raw
-#     SigV4-signed HTTP (tests/compat, pytest), including rotations against the real databases.
+#     SigV4-signed HTTP (tests/compat, pytest), including rotations against the real databases; then again with
+#     two `lockstep serve` nodes on one PostgreSQL store (LOCKSTEP_TEST_STORE=postgres).
 #  4. Security tests (tests/security, pytest): a strict-mode `lockstep serve` attacked with raw signed requests
 #     (control characters in every member, replication across regions, probing, forged headers, idle connections,
 #     missing root keys), each refusal checked against a sentinel secret that must read the same afterwards.
@@ -29,5 +30,8 @@ swift test --skip-build
 python3 -c "import boto3, botocore, pytest, requests" 2>/dev/null || python3 -m pip install -q boto3 botocore pytest requests
 command -v aws >/dev/null || python3 -m pip install -q awscli
 LOCKSTEP_BIN="$(swift build --show-bin-path)/lockstep" python3 -m pytest -q tests/compat
+# The same suite once more against two nodes on one PostgreSQL database, clients taking turns between them (the
+# tests that read SQLite's files are skipped there).
+LOCKSTEP_TEST_STORE=postgres LOCKSTEP_BIN="$(swift build --show-bin-path)/lockstep" python3 -m pytest -q tests/compat
 LOCKSTEP_BIN="$(swift build --show-bin-path)/lockstep" python3 -m pytest -q tests/security
 LOCKSTEP_BIN="$(swift build --show-bin-path)/lockstep" python3 -m pytest -q tests/crash

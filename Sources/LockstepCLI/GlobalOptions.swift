@@ -2,11 +2,25 @@ import ArgumentParser
 import Foundation
 import LockstepAudit
 import LockstepService
+import LockstepStore
 
-/// Options every command shares: which data directory, which region and account.
+/// Options every command shares: which store and data directory, which region and account.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The data directory (default: $LOCKSTEP_DATA_DIR, else ~/.local/share/lockstep).")
     var dataDir: String?
+
+    @Option(
+        name: .long,
+        help: """
+            The store: a PostgreSQL URI every node shares (postgresql://user@host:5432/db?target_session_attrs=read-write; \
+            prefer $LOCKSTEP_STORE or ~/.pgpass to a password on the command line), or sqlite:PATH / a path (a data \
+            directory). Default: $LOCKSTEP_STORE, else SQLite in the data directory.
+            """
+    )
+    var store: String?
+
+    @Option(name: .long, help: "The root key's file (default: DATA_DIR/root.key; $LOCKSTEP_ROOT_KEY wins). Every node of a store needs the same key.")
+    var rootKeyFile: String?
 
     @Option(name: .long, help: "The region requests act in (default: $AWS_REGION, $AWS_DEFAULT_REGION, else us-east-1).")
     var region: String?
@@ -15,23 +29,32 @@ struct StoreOptions: ParsableArguments {
     var accountId: String?
 
     func configuration(environment: [String: String] = ProcessInfo.processInfo.environment) -> LockstepEnvironment.Configuration {
-        Self.configuration(dataDir: self.dataDir, region: self.region, accountId: self.accountId, environment: environment)
+        Self.configuration(
+            dataDir: self.dataDir, store: self.store, rootKeyFile: self.rootKeyFile, region: self.region, accountId: self.accountId,
+            environment: environment
+        )
     }
 
     /// Explicit values win, then the environment, then the defaults.
     static func configuration(
         dataDir: String?,
+        store: String? = nil,
+        rootKeyFile: String? = nil,
         region: String?,
         accountId: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> LockstepEnvironment.Configuration {
+        let location = (store ?? environment["LOCKSTEP_STORE"]).flatMap(StoreLocation.init(parsing:))
+        var directory = dataDir.map { URL(fileURLWithPath: $0) }
+        if case .sqlite(let path) = location { directory = path }
         var configuration = LockstepEnvironment.Configuration(
-            dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }
-                ?? LockstepEnvironment.Configuration.defaultDataDirectory(environment: environment),
+            dataDirectory: directory ?? LockstepEnvironment.Configuration.defaultDataDirectory(environment: environment),
             region: region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? LockstepEnvironment.Configuration.defaultRegion,
             account: accountId ?? environment["LOCKSTEP_ACCOUNT_ID"] ?? LockstepEnvironment.Configuration.defaultAccount,
             environment: environment
         )
+        if case .postgres = location { configuration.store = location }
+        configuration.rootKeyFile = rootKeyFile.map { URL(fileURLWithPath: $0) }
         configuration.audit.jsonLinesPath = environment["LOCKSTEP_AUDIT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.audit.notifyCommand = environment["LOCKSTEP_AUDIT_NOTIFY_COMMAND"].flatMap { $0.isEmpty ? nil : $0 }
         let data = configuration.dataDirectory
@@ -47,6 +70,8 @@ struct StoreOptions: ParsableArguments {
 /// they may appear anywhere, as with the aws CLI.
 struct OperationGlobals {
     var dataDir: String?
+    var store: String?
+    var rootKeyFile: String?
     var region: String?
     var accountId: String?
     var output = OutputFormatter()
@@ -58,7 +83,9 @@ struct OperationGlobals {
     var remaining: [String] = []
 
     var configuration: LockstepEnvironment.Configuration {
-        StoreOptions.configuration(dataDir: self.dataDir, region: self.region, accountId: self.accountId)
+        StoreOptions.configuration(
+            dataDir: self.dataDir, store: self.store, rootKeyFile: self.rootKeyFile, region: self.region, accountId: self.accountId
+        )
     }
 
     init(_ arguments: [String]) throws {
@@ -72,6 +99,8 @@ struct OperationGlobals {
             let argument = arguments[index]
             switch argument {
             case "--data-dir": self.dataDir = try next(argument)
+            case "--store": self.store = try next(argument)
+            case "--root-key-file": self.rootKeyFile = try next(argument)
             case "--region": self.region = try next(argument)
             case "--account-id": self.accountId = try next(argument)
             case "--query": self.output.query = try Query(try next(argument))

@@ -45,9 +45,10 @@ struct InitCommand: AsyncParsableCommand {
         }
         let rootSource =
             configuration.environment["LOCKSTEP_ROOT_KEY"].map { _ in "$LOCKSTEP_ROOT_KEY" }
-            ?? configuration.dataDirectory.appendingPathComponent("root.key").path
+            ?? (configuration.rootKeyFile ?? configuration.dataDirectory.appendingPathComponent("root.key")).path
+        if let store = configuration.store { print("Lockstep store: \(store)") }
         print("Lockstep data directory: \(configuration.dataDirectory.path)")
-        print("Root key: \(rootSource) (keep it safe and out of backups of the database)")
+        print("Root key: \(rootSource) (keep it safe and out of backups of the database\(configuration.store == nil ? "" : "; every node needs it"))")
         print("Region \(configuration.region), account \(configuration.account)")
     }
 }

@@ -165,7 +165,7 @@ struct ServeCommand: AsyncParsableCommand {
             ]
         ) { boundPort in
             endpoint.set(RotatorEndpoint.url(scheme: scheme, host: host, port: boundPort))
-            writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (data directory \(configuration.dataDirectory.path))")
+            writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (store \(configuration.storeLocation))")
         }
         try await app.runService()
     }

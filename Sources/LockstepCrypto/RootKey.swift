@@ -24,25 +24,32 @@ public struct RootKey: Sendable {
         public let description: String
     }
 
-    /// Loads the root key: the environment variable wins, otherwise the file in `directory`.
+    /// Loads the root key: the environment variable wins, otherwise `file`, otherwise the file in `directory`.
     ///
     /// - Parameters:
     ///   - directory: the data directory.
     ///   - environment: the process environment (tests pass their own).
     ///   - create: make a new key file when none exists (`lockstep init`, first start).
-    ///   - existingStore: the directory already holds a store, so a missing key is lost, not yet to be made.
-    public static func load(directory: URL, environment: [String: String], create: Bool, existingStore: Bool = false) throws -> RootKey {
+    ///   - existingStore: the store already holds data, so a missing key is lost, not yet to be made.
+    ///   - keyFile: the key's file (`--root-key-file`), instead of `directory/root.key`.
+    public static func load(
+        directory: URL,
+        environment: [String: String],
+        create: Bool,
+        existingStore: Bool = false,
+        file keyFile: URL? = nil
+    ) throws -> RootKey {
         if let encoded = environment[environmentVariable], !encoded.isEmpty {
             return try RootKey(decoding: encoded, source: environmentVariable)
         }
-        let file = directory.appendingPathComponent(fileName)
+        let file = keyFile ?? directory.appendingPathComponent(fileName)
         let path = file.path
         if !FileManager.default.fileExists(atPath: path) {
             guard create else {
                 if existingStore {
                     throw Error(
                         description:
-                            "no root key: \(path) is missing and \(environmentVariable) is not set, but this directory holds a store; restore the key file (a new key would make every secret unreadable)"
+                            "no root key: \(path) is missing and \(environmentVariable) is not set, but the store holds data; restore the key file or set it (a new key would make every secret unreadable)"
                     )
                 }
                 throw Error(description: "no root key: \(path) does not exist and \(environmentVariable) is not set")

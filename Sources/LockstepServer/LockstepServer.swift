@@ -165,8 +165,8 @@ public enum LockstepServer {
 /// Checkpoints the store and the audit store when the server stops (after in-flight requests have finished: services stop in reverse
 /// order, the HTTP server first).
 struct StoreShutdown: Service {
-    let store: SQLiteSecretStore
-    let auditStore: SQLiteAuditStore
+    let store: any StoreLifecycle
+    let auditStore: any StoreLifecycle
     let logger: Logger
 
     func run() async throws {

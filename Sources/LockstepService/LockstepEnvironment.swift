@@ -15,6 +15,12 @@ public struct LockstepEnvironment: Sendable {
     /// Where a data directory and the default identity come from.
     public struct Configuration: Sendable {
         public var dataDirectory: URL
+        /// Where the secrets and the audit log live: nil for SQLite files in ``dataDirectory`` (the default), or a
+        /// PostgreSQL database every node shares (the data directory then holds only local files: a generated root
+        /// key, digests, exported segments).
+        public var store: StoreLocation?
+        /// The root key's file, instead of `DATA_DIR/root.key` (`LOCKSTEP_ROOT_KEY` still wins).
+        public var rootKeyFile: URL?
         public var region: String
         public var account: String
         /// The process environment (for `LOCKSTEP_ROOT_KEY`).
@@ -39,6 +45,9 @@ public struct LockstepEnvironment: Sendable {
             self.environment = environment
         }
 
+        /// The store this configuration opens.
+        public var storeLocation: StoreLocation { self.store ?? .sqlite(directory: self.dataDirectory) }
+
         /// `LOCKSTEP_DATA_DIR`, else `$XDG_DATA_HOME/lockstep`, else `~/.local/share/lockstep`.
         public static func defaultDataDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
             if let dir = environment["LOCKSTEP_DATA_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
@@ -54,9 +63,9 @@ public struct LockstepEnvironment: Sendable {
     }
 
     public let configuration: Configuration
-    public let store: SQLiteSecretStore
-    /// The audit log's own store (`audit.db`).
-    public let auditStore: SQLiteAuditStore
+    public let store: any SecretStore & StoreLifecycle
+    /// The audit log's own store (`audit.db`, or the audit tables of the PostgreSQL database).
+    public let auditStore: any AuditStore & StoreLifecycle
     public let keyring: LocalKeyring
     public let manager: SecretsManager
     /// The data directory's audit log (also when the manager doesn't record: `audit verify` and `list` read it).
@@ -90,25 +99,45 @@ public struct LockstepEnvironment: Sendable {
         umask(0o077)
         let directory = configuration.dataDirectory
         let path = directory.path
+        let location = configuration.storeLocation
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard create else { throw Error(description: "no Lockstep data directory at \(path): run `lockstep init` first") }
+            // With PostgreSQL the directory holds only this node's local files: any node may start without one.
+            guard create || location != .sqlite(directory: directory) else {
+                throw Error(description: "no Lockstep data directory at \(path): run `lockstep init` first")
+            }
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } else if !isDirectory.boolValue {
             throw Error(description: "\(path) is not a directory")
         }
+        let store: any SecretStore & StoreLifecycle
+        let auditStore: any AuditStore & StoreLifecycle
+        let storeExists: Bool
+        switch location {
+        case .sqlite(let directory):
+            storeExists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path)
+            store = try SQLiteSecretStore(directory: directory)
+            // After lockstep.db is migrated: records an older version kept there move to audit.db.
+            auditStore = try SQLiteAuditStore(directory: directory)
+        case .postgres(let connectionString):
+            do {
+                let postgres = try PostgresSecretStore(connectionString: connectionString)
+                storeExists = postgres.heldKeys
+                store = postgres
+                auditStore = try PostgresAuditStore(connectionString: connectionString)
+            } catch let error as PostgresStoreError {
+                throw Error(description: "can't open the store \(location): \(error.message)")
+            }
+        }
         // A new root key only for a new store: one that already holds data would have every secret, key and audit
         // record made unreadable by it (and the audit log would seem tampered with).
-        let storeExists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path)
         let root = try RootKey.load(
             directory: directory,
             environment: configuration.environment,
             create: create && !storeExists,
-            existingStore: storeExists
+            existingStore: storeExists,
+            file: configuration.rootKeyFile
         )
-        let store = try SQLiteSecretStore(directory: directory)
-        // After lockstep.db is migrated: records an older version kept there move to audit.db.
-        let auditStore = try SQLiteAuditStore(directory: directory)
         let keyring = LocalKeyring(root: root, region: configuration.region, account: configuration.account)
         let audit = AuditLog(
             store: auditStore,
@@ -146,8 +175,8 @@ public struct LockstepEnvironment: Sendable {
         guard opens else {
             let source =
                 self.configuration.environment[RootKey.environmentVariable].map { _ in RootKey.environmentVariable }
-                ?? self.configuration.dataDirectory.appendingPathComponent(RootKey.fileName).path
-            throw Error(description: "the root key from \(source) does not open the keyring of \(self.configuration.dataDirectory.path): wrong root key")
+                ?? (self.configuration.rootKeyFile ?? self.configuration.dataDirectory.appendingPathComponent(RootKey.fileName)).path
+            throw Error(description: "the root key from \(source) does not open the keyring of \(self.configuration.storeLocation): wrong root key")
         }
     }
 

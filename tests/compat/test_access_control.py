@@ -17,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, LOCKSTEP, Server
-from lockstep_server import User, allow, code, denied, deny, lockstep, policy, unique, wait_for
+from lockstep_server import STORE, User, allow, code, denied, deny, lockstep, policy, stored_bytes, unique, wait_for
 
 OTHER_ACCOUNT = "210987654321"
 
@@ -306,11 +306,7 @@ def test_audit_records_allowed_and_denied_calls_without_values(server, admin):
     assert verified.stdout.startswith("audit log intact:"), verified.stderr
     # No secret value or generated password in the store, its WAL, the server's log or the audit output.
     dump = lockstep(server, "audit", "list", "--max-items", "100000").stdout
-    data = os.path.join(server.directory, "data")
-    blobs = {"audit list": dump.encode(), "server log": server.server_log().encode()}
-    for file in os.listdir(data):
-        with open(os.path.join(data, file), "rb") as f:
-            blobs[file] = f.read()
+    blobs = {"audit list": dump.encode(), "server log": server.server_log().encode(), **stored_bytes(server)}
     for where, blob in blobs.items():
         for secret in (value, value + "-v2", password):
             assert secret.encode() not in blob, f"a secret value is in {where}"
@@ -318,6 +314,8 @@ def test_audit_records_allowed_and_denied_calls_without_values(server, admin):
 
 @pytest.fixture(scope="module")
 def tamper_source(tmp_path_factory):
+    if STORE != "sqlite":
+        pytest.skip("tampers with the SQLite files of a data directory")
     """A server run whose audit log gets copied and tampered with (the server stopped, so the files are still)."""
     s = Server("--audit-file", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
     sm = s.client()

@@ -14,7 +14,10 @@ import subprocess
 
 import pytest
 from conftest import LOCKSTEP, Server
-from lockstep_server import wait_for
+from lockstep_server import sqlite_only, wait_for
+
+# Every test here reads or edits audit.db and the data directory's files.
+pytestmark = sqlite_only
 
 
 def run(*args, data):

@@ -1,9 +1,9 @@
 """The seed's commands with the real aws CLI, and the lockstep CLI as a client of the same server."""
 import os
 import subprocess
-import time
 
 from conftest import LOCKSTEP
+from lockstep_server import wait_for
 
 
 def test_the_seed_commands(server, name):
@@ -79,19 +79,20 @@ def test_access_keys_can_be_managed_and_imported(server, tmp_path, name):
     imported = subprocess.run([LOCKSTEP, "iam", "create-access-key", "--data-dir", data, "--account-id", "123456789012",
                                "--user-name", "ci", "--access-key-id", "AKIAIMPORTEDKEY00001",
                                "--secret-access-key", "imported-secret-imported-secret"],
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True, check=True, env=server.cli_env())
     assert "AKIAIMPORTEDKEY00001" in imported.stdout
     sm = server.client(key="AKIAIMPORTEDKEY00001", secret="imported-secret-imported-secret")
     sm.create_secret(Name=name, SecretString="x")
     listed = subprocess.run([LOCKSTEP, "iam", "list-access-keys", "--data-dir", data], capture_output=True, text=True,
-                            check=True).stdout
+                            check=True, env=server.cli_env()).stdout
     assert "AKIAIMPORTEDKEY00001" in listed and "imported-secret" not in listed
     subprocess.run([LOCKSTEP, "iam", "delete-access-key", "--data-dir", data, "--access-key-id", "AKIAIMPORTEDKEY00001"],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, env=server.cli_env())
     # A running server reuses a looked-up key for up to 2 seconds (like IAM, deletion takes a moment to propagate).
-    time.sleep(2.5)
-    try:
-        sm.describe_secret(SecretId=name)
-        raise AssertionError("a deleted key still works")
-    except sm.exceptions.ClientError as error:
-        assert error.response["Error"]["Code"] == "UnrecognizedClientException"
+    def refused():
+        try:
+            sm.describe_secret(SecretId=name)
+            return None
+        except sm.exceptions.ClientError as error:
+            return error.response["Error"]["Code"]
+    assert wait_for(refused, timeout=10, what="the deleted key to stop working", interval=0.2) == "UnrecognizedClientException"

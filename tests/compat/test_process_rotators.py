@@ -11,22 +11,24 @@ import time
 import pytest
 
 from conftest import ACCOUNT, LOCKSTEP, ROOT, Server
+from lockstep_server import stored_bytes
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rotators")
 SHIPPED = os.path.join(ROOT, "rotators")
 LAMBDA_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:"
 
 
-def lockstep_env():
-    env = dict(os.environ)
-    env.pop("LOCKSTEP_ROOT_KEY", None)
+def lockstep_env(server):
+    env = server.cli_env()
+    if not server.store_uri:
+        env.pop("LOCKSTEP_ROOT_KEY", None)
     env.pop("LOCKSTEP_ROTATORS_DIR", None)
     return env
 
 
 def lockstep(server, *args, check=True):
     result = subprocess.run([LOCKSTEP, *args, "--data-dir", os.path.join(server.directory, "data"), "--account-id", ACCOUNT],
-                            capture_output=True, text=True, env=lockstep_env(), timeout=120)
+                            capture_output=True, text=True, env=lockstep_env(server), timeout=120)
     if check and result.returncode != 0:
         raise AssertionError(f"lockstep {' '.join(args)} failed: {result.stdout} {result.stderr}")
     return result
@@ -53,12 +55,9 @@ def rotation_keys(server):
 
 
 def assert_not_in_data_directory(server, *needles):
-    for directory, _, files in os.walk(os.path.join(server.directory, "data")):
-        for name in files:
-            with open(os.path.join(directory, name), "rb") as f:
-                content = f.read()
-            for needle in needles:
-                assert needle.encode() not in content, f"{needle!r} found in {name}"
+    for name, content in stored_bytes(server).items():
+        for needle in needles:
+            assert needle.encode() not in content, f"{needle!r} found in {name}"
 
 
 def processes_running(marker):

@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import threading
 import time
-
+import urllib.parse
 import uuid
 
 import boto3
@@ -20,11 +20,32 @@ from botocore.exceptions import ClientError
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LOCKSTEP = os.environ.get("LOCKSTEP_BIN", os.path.join(ROOT, ".build", "debug", "lockstep"))
 ACCOUNT = "123456789012"
+# "postgres": every Server is two `lockstep serve` nodes on a fresh PostgreSQL database of the test server
+# (scripts/testdb.sh), and its clients and aws CLI calls take turns between the nodes.
+STORE = os.environ.get("LOCKSTEP_TEST_STORE", "sqlite")
+sqlite_only = pytest.mark.skipif(STORE != "sqlite", reason="reads or edits the SQLite files of a data directory")
+
+
+def postgres_admin(*sql):
+    """Runs statements as the PostgreSQL test server's superuser; returns a URI for `database`."""
+    env = dict(os.environ, PGPASSWORD=os.environ["LOCKSTEP_TEST_POSTGRES_PASSWORD"])
+    for statement in sql:
+        subprocess.run(["psql", "-h", os.environ["LOCKSTEP_TEST_POSTGRES_HOST"], "-p", os.environ["LOCKSTEP_TEST_POSTGRES_PORT"],
+                        "-U", os.environ["LOCKSTEP_TEST_POSTGRES_USER"], "-d", "postgres", "-qAtc", statement],
+                       check=True, capture_output=True, env=env, timeout=60)
+
+
+def postgres_uri(database):
+    user = urllib.parse.quote(os.environ["LOCKSTEP_TEST_POSTGRES_USER"], safe="")
+    password = urllib.parse.quote(os.environ["LOCKSTEP_TEST_POSTGRES_PASSWORD"], safe="")
+    return (f"postgresql://{user}:{password}@{os.environ['LOCKSTEP_TEST_POSTGRES_HOST']}:"
+            f"{os.environ['LOCKSTEP_TEST_POSTGRES_PORT']}/{database}")
 
 
 class Server:
     """`lockstep serve` on 127.0.0.1:0 with its own data directory, the administrator key read from its stdout;
-    `nofile` lowers the server's open-file limit."""
+    `nofile` lowers the server's open-file limit. With LOCKSTEP_TEST_STORE=postgres, two nodes on a fresh database
+    (`url` is the first's; clients and aws CLI calls alternate between `urls`)."""
 
     def __init__(self, *extra_args, nofile=None):
         self.directory = tempfile.mkdtemp(prefix="lockstep-test-")
@@ -42,19 +63,36 @@ class Server:
         self.env = env
         self.limit_files = limit_files
         self.access_key_id = self.secret_access_key = None
+        self.database = self.store_uri = None
+        self.turn = 0
+        if STORE == "postgres":
+            self.database = "lockstep_compat_" + uuid.uuid4().hex
+            postgres_admin(f"CREATE DATABASE {self.database}")
+            self.store_uri = postgres_uri(self.database)
         self.start()
 
     def start(self):
         """Starts (or, after `stop`, restarts) the server on its data directory; the administrator key printed at
         the first start stays valid."""
-        self.process = subprocess.Popen(
-            [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(self.directory, "data"),
-             "--account-id", ACCOUNT, *self.extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.env, preexec_fn=self.limit_files,
+        store = ["--store", self.store_uri] if self.store_uri else []
+        self.process, self.url = self.start_node(os.path.join(self.directory, "data"), store, self.env, self.log)
+        self.port = int(self.url.rsplit(":", 1)[1])
+        self.host = f"127.0.0.1:{self.port}"
+        self.others, self.urls = [], [self.url]
+        if self.store_uri:
+            process, url = self.start_node(os.path.join(self.directory, "data-b"), store + ["--node-name", "node-b"],
+                                           dict(self.env, LOCKSTEP_ROOT_KEY=self.root_key()), self.log)
+            self.others.append(process)
+            self.urls.append(url)
+
+    def start_node(self, data, store, env, log):
+        process = subprocess.Popen(
+            [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--account-id", ACCOUNT, *store, *self.extra_args],
+            stdout=subprocess.PIPE, stderr=log, text=True, env=env, preexec_fn=self.limit_files,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
-            line = self.process.stdout.readline()
+            line = process.stdout.readline()
             if not line:
                 raise RuntimeError("lockstep serve exited: " + self.server_log())
             if m := re.search(r"AWS_ACCESS_KEY_ID=(\S+)", line):
@@ -62,14 +100,28 @@ class Server:
             if m := re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", line):
                 self.secret_access_key = m.group(1)
             if m := re.search(r"listening on (https?://[\d.]+:(\d+))", line):
-                self.url = m.group(1)
-                self.port = int(m.group(2))
+                url = m.group(1)
                 break
         else:
             raise RuntimeError("lockstep serve did not start: " + self.server_log())
         # Keep reading stdout so the server can never block on a full pipe.
-        threading.Thread(target=self.process.stdout.read, daemon=True).start()
-        self.host = f"127.0.0.1:{self.port}"
+        threading.Thread(target=process.stdout.read, daemon=True).start()
+        return process, url
+
+    def root_key(self):
+        with open(os.path.join(self.directory, "data", "root.key")) as f:
+            return f.read().strip()
+
+    def next_url(self):
+        """The node whose turn it is (always the one with SQLite)."""
+        self.turn += 1
+        return self.urls[self.turn % len(self.urls)]
+
+    def cli_env(self):
+        """The environment of a `lockstep` CLI command on this server's store."""
+        if not self.store_uri:
+            return dict(os.environ)
+        return dict(os.environ, LOCKSTEP_STORE=self.store_uri, LOCKSTEP_ROOT_KEY=self.root_key())
 
     def server_log(self):
         self.log.flush()
@@ -78,7 +130,7 @@ class Server:
 
     def client(self, region="us-east-1", key=None, secret=None):
         return boto3.client(
-            "secretsmanager", endpoint_url=self.url, region_name=region,
+            "secretsmanager", endpoint_url=self.next_url(), region_name=region,
             aws_access_key_id=key or self.access_key_id, aws_secret_access_key=secret or self.secret_access_key,
             config=Config(retries={"max_attempts": 1}),
         )
@@ -87,7 +139,7 @@ class Server:
         env = dict(os.environ, AWS_ACCESS_KEY_ID=self.access_key_id, AWS_SECRET_ACCESS_KEY=self.secret_access_key,
                    AWS_DEFAULT_REGION=region, AWS_PAGER="")
         env.pop("AWS_PROFILE", None)
-        result = subprocess.run(["aws", "secretsmanager", *args, "--endpoint-url", self.url], capture_output=True,
+        result = subprocess.run(["aws", "secretsmanager", *args, "--endpoint-url", self.next_url()], capture_output=True,
                                 text=True, env=env, timeout=120)
         if check and result.returncode != 0:
             raise AssertionError(f"aws {' '.join(args)} failed: {result.stderr}")
@@ -97,19 +149,24 @@ class Server:
         return json.loads(self.aws(*args, **kwargs).stdout)
 
     def stop(self, sig=signal.SIGTERM):
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
+        """Stops every node; the first's exit status."""
+        for process in [self.process, *self.others]:
+            if process.poll() is None:
+                process.send_signal(sig)
+        for process in [self.process, *self.others]:
             try:
-                self.process.wait(timeout=30)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                process.kill()
+                process.wait()
         return self.process.returncode
 
     def close(self):
         self.stop()
         self.log.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+        if self.database:
+            postgres_admin(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
 
 
 
@@ -134,6 +191,19 @@ def wait_for(predicate, timeout=30, what="the condition", interval=0.05):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def stored_bytes(server):
+    """Everything the server's store keeps at rest, by where: the data directory's files (the database, its WAL, the
+    audit log) and, on PostgreSQL, a dump of the database."""
+    blobs = {}
+    for directory, _, files in os.walk(os.path.join(server.directory, "data")):
+        for name in files:
+            with open(os.path.join(directory, name), "rb") as f:
+                blobs[name] = f.read()
+    if server.store_uri:
+        blobs["pg_dump"] = subprocess.run(["pg_dump", server.store_uri], capture_output=True, check=True, timeout=120).stdout
+    return blobs
+
+
 def code(excinfo):
     return excinfo.value.response["Error"]["Code"]
 
@@ -144,7 +214,7 @@ def unique(prefix):
 
 def lockstep(server, *args, account=ACCOUNT, check=True):
     result = subprocess.run([LOCKSTEP, *args, "--data-dir", os.path.join(server.directory, "data"), "--account-id", account],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, env=server.cli_env())
     if check and result.returncode != 0:
         raise AssertionError(f"lockstep {' '.join(args)} failed: {result.stderr}")
     return result
@@ -181,7 +251,7 @@ class User:
                    AWS_PAGER="")
         env.pop("AWS_PROFILE", None)
         env.pop("AWS_SESSION_TOKEN", None)
-        return subprocess.run(["aws", "secretsmanager", *args, "--endpoint-url", self.server.url], capture_output=True,
+        return subprocess.run(["aws", "secretsmanager", *args, "--endpoint-url", self.server.next_url()], capture_output=True,
                               text=True, env=env, timeout=120)
 
 

@@ -8,6 +8,9 @@ public import LockstepCore
 /// nodes by an advisory lock, reads on snapshots (``PostgresDatabase``).
 public final class PostgresSecretStore: SecretStore {
     private let database: PostgresDatabase
+    /// The database held master keys when it was opened: it is a deployment's store, not a new one (a new root
+    /// key would make it unreadable).
+    public let heldKeys: Bool
 
     /// Connects (failing with libpq's message when the server can't be reached) and migrates the schema.
     ///
@@ -15,11 +18,16 @@ public final class PostgresSecretStore: SecretStore {
     ///   - connectionString: a libpq URI (`postgresql://user:password@host:5432/lockstep`) or keyword string.
     ///   - connections: the size of the connection pool.
     public init(connectionString: String, connections: Int = 4) throws {
+        var heldKeys = false
         self.database = try PostgresDatabase(
             connectionString: connectionString,
             writeLock: PostgresLocks.secretWrites,
             configuration: .init(connections: connections)
-        ) { try PostgresMigrations.migrate($0, .secrets) }
+        ) { connection in
+            try PostgresMigrations.migrate(connection, .secrets)
+            heldKeys = try connection.first("SELECT count(*) FROM kms_keys") { $0.int64(0) } ?? 0 > 0
+        }
+        self.heldKeys = heldKeys
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T {

@@ -56,9 +56,9 @@ struct SQLAuditTransaction<Connection: SQLConnection>: AuditStoreTransaction {
         try self.connection.query(
             """
             SELECT sequence, event_time, event_name, principal, secret_arn, record, previous_hash, hash FROM audit_events
-            WHERE sequence > ?1 AND (?2 IS NULL OR event_time >= ?2) AND (?3 IS NULL OR event_time <= ?3)
-              AND (?4 IS NULL OR event_name = ?4) AND (?5 IS NULL OR secret_arn = ?5 OR secret_arn LIKE ?5 || '-______' OR secret_arn LIKE '%:secret:' || ?5 || '-______')
-              AND (?6 IS NULL OR principal = ?6)
+            WHERE sequence > ?1 AND (CAST(?2 AS DOUBLE PRECISION) IS NULL OR event_time >= ?2) AND (CAST(?3 AS DOUBLE PRECISION) IS NULL OR event_time <= ?3)
+              AND (CAST(?4 AS TEXT) IS NULL OR event_name = ?4) AND (CAST(?5 AS TEXT) IS NULL OR secret_arn = ?5 OR secret_arn LIKE ?5 || '-______' OR secret_arn LIKE '%:secret:' || ?5 || '-______')
+              AND (CAST(?6 AS TEXT) IS NULL OR principal = ?6)
             ORDER BY sequence LIMIT ?7
             """,
             [

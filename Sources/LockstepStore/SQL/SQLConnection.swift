@@ -36,7 +36,8 @@ extension SQLRow {
 /// What the shared transactions (``SQLTransaction``, ``SQLAuditTransaction``) need of a connection inside an open
 /// transaction, so that each statement is written once for SQLite and PostgreSQL: `?` placeholders (or `?N` to use
 /// one argument twice; a PostgreSQL connection renumbers them `$N`), `ON CONFLICT` upserts, `RETURNING`. The few
-/// spellings that differ are the ``dialect``'s.
+/// spellings that differ are the ``dialect``'s. A parameter PostgreSQL can't type from its first use (`? IS NULL`)
+/// is cast: `CAST(?1 AS TEXT) IS NULL`.
 protocol SQLConnection {
     associatedtype Row: SQLRow
     static var dialect: SQLDialect { get }

@@ -23,7 +23,7 @@ extension SQLTransaction: IdentityStoreTransaction {
     func identities(account: String?) throws -> [IdentityRecord] {
         var result: [IdentityRecord] = []
         try self.connection.query(
-            "SELECT \(SQLColumns.identityColumns) FROM identities WHERE ?1 IS NULL OR account = ?1 ORDER BY account, kind DESC, name",
+            "SELECT \(SQLColumns.identityColumns) FROM identities WHERE CAST(?1 AS TEXT) IS NULL OR account = ?1 ORDER BY account, kind DESC, name",
             [.optional(account)]
         ) { result.append(Self.identity($0)) }
         return result
