@@ -20,10 +20,9 @@ enum CallbackServer {
             environment: setup.environment,
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: nil),
             authentication: .sigV4,
-            logger: logger
-        ) { port in
-            listening.yield(port)
-        }
+            logger: logger,
+            onListening: { port in listening.yield(port) }
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { listening.finish() }

@@ -6,6 +6,7 @@ import LockstepCore
 import LockstepRotation
 import LockstepServer
 import LockstepService
+import LockstepStore
 import Logging
 
 /// `lockstep serve`: the AWS Secrets Manager API on HTTP(S).
@@ -162,7 +163,8 @@ struct ServeCommand: AsyncParsableCommand {
                     wakeup: setup.wakeup,
                     maximumConcurrent: self.maxConcurrentRotations
                 )
-            ]
+            ],
+            onStoreChange: { [wakeup = setup.wakeup] change in if change != .access { wakeup.signal() } }
         ) { boundPort in
             endpoint.set(RotatorEndpoint.url(scheme: scheme, host: host, port: boundPort))
             writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (store \(configuration.storeLocation))")

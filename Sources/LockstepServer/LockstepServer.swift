@@ -6,7 +6,7 @@ import HummingbirdTLS
 import LockstepAuth
 import LockstepCore
 public import LockstepService
-import LockstepStore
+public import LockstepStore
 public import Logging
 import NIOCore
 import NIOSSL
@@ -31,6 +31,7 @@ public enum LockstepServer {
         authentication: APIHandler.Authentication,
         logger: Logger,
         services: [any Service] = [],
+        onStoreChange: @escaping @Sendable (StoreChange) -> Void = { _ in },
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         ServerMetrics.shared.bootstrap()
@@ -41,6 +42,17 @@ public enum LockstepServer {
             allowedRegions: configuration.allowedRegions,
             secureTransport: configuration.tls != nil
         )
+        var services = services
+        if let store = environment.store as? any StoreChangeNotifications {
+            // Another node's (or the CLI's) IAM change reaches this node's credential cache at once.
+            let keys = handler.accessKeys
+            services.append(
+                StoreChangeListener(store: store, logger: logger) { change in
+                    if change != .rotations { keys.forgetCached() }
+                    onStoreChange(change)
+                }
+            )
+        }
         let router = Router(context: PeerRequestContext.self)
         let maximumBodySize = configuration.maximumBodySize
         router.post("/") { request, context -> Response in
@@ -181,6 +193,22 @@ struct StoreShutdown: Service {
             try await self.auditStore.checkpoint()
         } catch {
             self.logger.error("audit store checkpoint failed", metadata: ["error": .string(String(describing: error))])
+        }
+    }
+}
+
+/// Follows a shared store's changes for as long as the server runs.
+struct StoreChangeListener: Service {
+    let store: any StoreChangeNotifications
+    let logger: Logger
+    let handle: @Sendable (StoreChange) -> Void
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await change in self.store.changes() {
+                if change == .unknown { self.logger.debug("listening to the store's changes") }
+                self.handle(change)
+            }
         }
     }
 }

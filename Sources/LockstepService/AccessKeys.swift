@@ -22,6 +22,11 @@ public struct AccessKeys: Sendable {
         self.cache = CredentialCache(lifetime: cacheLifetime)
     }
 
+    /// Drops every cached credential: another node or the CLI changed identities, policies, keys or sessions.
+    public func forgetCached() {
+        self.cache.removeAll()
+    }
+
     /// The answer to create-access-key: the only time the secret is shown.
     public struct CreatedKey: Codable, Sendable, Hashable {
         public var AccessKeyId: String
@@ -257,5 +262,9 @@ final class CredentialCache: Sendable {
 
     func remove(_ accessKeyId: String) {
         _ = self.entries.withLock { $0.removeValue(forKey: accessKeyId) }
+    }
+
+    func removeAll() {
+        self.entries.withLock { $0.removeAll() }
     }
 }

@@ -44,10 +44,10 @@ def postgres_uri(database):
 
 class Server:
     """`lockstep serve` on 127.0.0.1:0 with its own data directory, the administrator key read from its stdout;
-    `nofile` lowers the server's open-file limit. With LOCKSTEP_TEST_STORE=postgres, two nodes on a fresh database
-    (`url` is the first's; clients and aws CLI calls alternate between `urls`)."""
+    `nofile` lowers the server's open-file limit. With LOCKSTEP_TEST_STORE=postgres, `nodes` nodes on a fresh
+    database (`url` is the first's; clients and aws CLI calls take turns between `urls`)."""
 
-    def __init__(self, *extra_args, nofile=None):
+    def __init__(self, *extra_args, nofile=None, nodes=2):
         self.directory = tempfile.mkdtemp(prefix="lockstep-test-")
         self.log_path = os.path.join(self.directory, "server.log")
         self.log = open(self.log_path, "w+")
@@ -65,6 +65,7 @@ class Server:
         self.access_key_id = self.secret_access_key = None
         self.database = self.store_uri = None
         self.turn = 0
+        self.nodes = nodes
         if STORE == "postgres":
             self.database = "lockstep_compat_" + uuid.uuid4().hex
             postgres_admin(f"CREATE DATABASE {self.database}")
@@ -79,8 +80,9 @@ class Server:
         self.port = int(self.url.rsplit(":", 1)[1])
         self.host = f"127.0.0.1:{self.port}"
         self.others, self.urls = [], [self.url]
-        if self.store_uri:
-            process, url = self.start_node(os.path.join(self.directory, "data-b"), store + ["--node-name", "node-b"],
+        for index in range(1, self.nodes if self.store_uri else 1):
+            name = f"node-{chr(ord('a') + index)}"
+            process, url = self.start_node(os.path.join(self.directory, f"data-{name}"), store + ["--node-name", name],
                                            dict(self.env, LOCKSTEP_ROOT_KEY=self.root_key()), self.log)
             self.others.append(process)
             self.urls.append(url)
@@ -128,9 +130,10 @@ class Server:
         with open(self.log_path) as f:
             return f.read()
 
-    def client(self, region="us-east-1", key=None, secret=None):
+    def client(self, region="us-east-1", key=None, secret=None, node=None):
+        """A boto3 client of the node whose turn it is, or of node number `node`."""
         return boto3.client(
-            "secretsmanager", endpoint_url=self.next_url(), region_name=region,
+            "secretsmanager", endpoint_url=self.urls[node] if node is not None else self.next_url(), region_name=region,
             aws_access_key_id=key or self.access_key_id, aws_secret_access_key=secret or self.secret_access_key,
             config=Config(retries={"max_attempts": 1}),
         )

@@ -27,7 +27,7 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
 final class PostgresConnection: SQLConnection, @unchecked Sendable {
     static let dialect = SQLDialect.postgres
 
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// SQL (as written, with `?`) → the name of its prepared statement on this connection.
     private var prepared: [String: String] = [:]
     private(set) var changes = 0

@@ -173,7 +173,30 @@ enum PostgresMigrations {
             secret_id bigint PRIMARY KEY REFERENCES secrets(id) ON DELETE CASCADE,
             document TEXT NOT NULL
         );
+        """,
+        // 2: every node hears, within a moment of the commit, what another node or the CLI changed: identities, their
+        // policies, keys and sessions (its credential cache is dropped), and rotations and schedules (its scheduler
+        // looks again). One notification per statement, on channel `lockstep_changes`, the table's name as payload.
         """
+        CREATE FUNCTION lockstep_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('lockstep_changes', TG_TABLE_NAME);
+            RETURN NULL;
+        END
+        $$;
+        CREATE TRIGGER identities_changed AFTER INSERT OR UPDATE OR DELETE ON identities
+            FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
+        CREATE TRIGGER identity_policies_changed AFTER INSERT OR UPDATE OR DELETE ON identity_policies
+            FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
+        CREATE TRIGGER access_keys_changed AFTER INSERT OR UPDATE OR DELETE ON access_keys
+            FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
+        CREATE TRIGGER sessions_changed AFTER UPDATE OR DELETE ON sessions
+            FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
+        CREATE TRIGGER rotations_changed AFTER INSERT OR UPDATE OR DELETE ON rotations
+            FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
+        CREATE TRIGGER schedules_changed AFTER UPDATE OF next_rotation_date, rotation_enabled ON secrets
+            FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
+        """,
     ]
 
     static let audit: [String] = [

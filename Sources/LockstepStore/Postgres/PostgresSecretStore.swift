@@ -8,6 +8,7 @@ public import LockstepCore
 /// nodes by an advisory lock, reads on snapshots (``PostgresDatabase``).
 public final class PostgresSecretStore: SecretStore {
     private let database: PostgresDatabase
+    let connectionString: String
     /// The database held master keys when it was opened: it is a deployment's store, not a new one (a new root
     /// key would make it unreadable).
     public let heldKeys: Bool
@@ -19,6 +20,7 @@ public final class PostgresSecretStore: SecretStore {
     ///   - connections: the size of the connection pool.
     public init(connectionString: String, connections: Int = 4) throws {
         var heldKeys = false
+        self.connectionString = connectionString
         self.database = try PostgresDatabase(
             connectionString: connectionString,
             writeLock: PostgresLocks.secretWrites,

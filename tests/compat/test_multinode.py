@@ -1,0 +1,120 @@
+"""Several `lockstep serve` nodes on one PostgreSQL store, as real processes (the suite's PostgreSQL pass,
+LOCKSTEP_TEST_STORE=postgres): a write on one node is read on another at once, an IAM change made with the CLI reaches
+every node's credential cache within a second, and rotations that all nodes compete for each run exactly once."""
+import concurrent.futures
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+
+import pytest
+
+from lockstep_server import STORE, Server, User, allow, deny, lockstep, policy, wait_for
+
+pytestmark = pytest.mark.skipif(STORE != "postgres", reason="needs nodes on one PostgreSQL store (LOCKSTEP_TEST_STORE=postgres)")
+
+PG = {k: os.environ.get(f"LOCKSTEP_TEST_POSTGRES_{k}") for k in ("HOST", "PORT", "USER", "PASSWORD", "LOG")}
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:postgres-single-user"
+
+
+def psql(sql):
+    env = dict(os.environ, PGPASSWORD=PG["PASSWORD"], PGCONNECT_TIMEOUT="5")
+    return subprocess.run(["psql", "-h", PG["HOST"], "-p", PG["PORT"], "-U", PG["USER"], "-d", "postgres", "-tAqc", sql],
+                          capture_output=True, text=True, env=env, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    s = Server(nodes=3)
+    yield s
+    s.close()
+
+
+def test_a_write_on_one_node_is_read_on_the_others_at_once(cluster):
+    clients = [cluster.client(node=n) for n in range(3)]
+    arn = clients[0].create_secret(Name="ha/shared", SecretString="v0")["ARN"]
+    for index in range(1, 31):
+        writer, reader = clients[index % 3], clients[(index + 1) % 3]
+        version = writer.put_secret_value(SecretId=arn, SecretString=f"v{index}")["VersionId"]
+        read = reader.get_secret_value(SecretId="ha/shared")
+        assert (read["SecretString"], read["VersionId"]) == (f"v{index}", version)
+    # Every node lists the same secret with the same labels.
+    stages = {json.dumps(c.describe_secret(SecretId=arn)["VersionIdsToStages"], sort_keys=True) for c in clients}
+    assert len(stages) == 1
+
+
+def test_an_iam_deny_made_with_the_cli_refuses_on_every_node_within_a_second(cluster):
+    user = User(cluster, "ha-reader", policies=[policy(allow())])
+    admin = cluster.client(node=0)
+    admin.create_secret(Name="ha/guarded", SecretString="guarded")
+    readers = [cluster.client(key=user.key, secret=user.secret, node=n) for n in range(3)]
+    for reader in readers:  # each node has looked the key up and cached it
+        assert reader.get_secret_value(SecretId="ha/guarded")["SecretString"] == "guarded"
+    changed = time.monotonic()
+    lockstep(cluster, "iam", "put-user-policy", "--user-name", "ha-reader", "--policy-name", "deny-all",
+             "--policy-document", policy(deny()))
+    delays = []
+    for reader in readers:
+        def refused():
+            try:
+                reader.get_secret_value(SecretId="ha/guarded")
+                return None
+            except reader.exceptions.ClientError as error:
+                return code_of(error)
+        assert wait_for(refused, timeout=5, what="the deny on every node", interval=0.02) == "AccessDeniedException"
+        delays.append(time.monotonic() - changed)
+    print(f"\nIAM deny through the CLI refused on the 3 nodes after {', '.join(f'{d * 1000:.0f} ms' for d in delays)}")
+    assert max(delays) < 1.0, delays
+
+
+def code_of(error):
+    return error.response["Error"]["Code"]
+
+
+def test_200_rotations_started_on_3_nodes_at_once_each_run_exactly_once(cluster):
+    count = 200
+    roles = [f"ha_{secrets.token_hex(4)}_{n}" for n in range(count)]
+    passwords = [secrets.token_hex(12) for _ in roles]
+    psql("; ".join(f"CREATE ROLE {r} LOGIN PASSWORD '{p}'" for r, p in zip(roles, passwords)))
+    try:
+        clients = [cluster.client(node=n) for n in range(3)]
+        arns = []
+        for n, (role, password) in enumerate(zip(roles, passwords)):
+            value = {"engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": role,
+                     "password": password, "dbname": "postgres"}
+            arns.append(clients[n % 3].create_secret(Name=f"ha/rotated/{n}", SecretString=json.dumps(value))["ARN"])
+        log_start = os.path.getsize(PG["LOG"])
+        # Every node is asked to rotate a third of them, all at once; all three schedulers compete for every claim.
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            tokens = list(pool.map(
+                lambda item: clients[item[0] % 3].rotate_secret(SecretId=item[1], RotationLambdaARN=FUNCTION,
+                                                                RotationRules={"AutomaticallyAfterDays": 30})["VersionId"],
+                enumerate(arns)))
+
+        def finished():
+            status = json.loads(lockstep(cluster, "rotation", "status").stdout)["Rotations"]
+            done = [r for r in status if r.get("Status") in ("succeeded", "failed")]
+            return status if len(done) == count else None
+        status = wait_for(finished, timeout=240, what="the 200 rotations", interval=1)
+        assert {r["Status"] for r in status} == {"succeeded"}, [r for r in status if r["Status"] != "succeeded"][:3]
+        for arn, token, client in zip(arns, tokens, clients * count):
+            assert client.describe_secret(SecretId=arn)["VersionIdsToStages"][token] == ["AWSCURRENT"]
+        # Exactly once: one password change per role in the database's own statement log, one start and one success
+        # per secret in the audit log.
+        with open(PG["LOG"], errors="replace") as f:
+            f.seek(log_start)
+            log = f.read()
+        changes = {role: len(re.findall(rf'ALTER ROLE "?{role}"? ', log)) for role in roles}
+        assert set(changes.values()) == {1}, {r: c for r, c in changes.items() if c != 1}
+        for event in ("RotationStarted", "RotationSucceeded"):
+            records = [json.loads(line) for line in
+                       lockstep(cluster, "audit", "list", "--event-name", event, "--max-items", "100000").stdout.splitlines()]
+            per_secret = {}
+            for record in records:
+                for resource in record.get("resources", []):
+                    per_secret[resource["ARN"]] = per_secret.get(resource["ARN"], 0) + 1
+            assert all(per_secret.get(arn) == 1 for arn in arns), event
+    finally:
+        psql("; ".join(f"DROP ROLE IF EXISTS {r}" for r in roles))
