@@ -11,10 +11,12 @@ public struct LockstepCommand: AsyncParsableCommand {
             Every AWS Secrets Manager operation is a command with the aws CLI's names:
               lockstep create-secret --name db/app --secret-string '{"username":"app"}'
               lockstep get-secret-value --secret-id db/app --query SecretString --output text
-            The data directory is --data-dir, else $LOCKSTEP_DATA_DIR, else ~/.local/share/lockstep.
+            The data directory is --data-dir, else $LOCKSTEP_DATA_DIR, else ~/.local/share/lockstep; the store is SQLite
+            in it unless --store (or $LOCKSTEP_STORE) names a PostgreSQL database shared by several nodes.
             """,
         subcommands: [
             InitCommand.self, ServeCommand.self, RotateCommand.self, RotationCommand.self, IAMCommand.self, KmsCommand.self, AuditCommand.self,
+            StoreCommand.self,
         ] + operationCommands
     )
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from lockstep_server import STORE, Server, User, allow, deny, lockstep, policy, wait_for
+from lockstep_server import STORE, Server, User, allow, deny, lockstep, policy, postgres_admin, postgres_uri, wait_for
 
 pytestmark = pytest.mark.skipif(STORE != "postgres", reason="needs nodes on one PostgreSQL store (LOCKSTEP_TEST_STORE=postgres)")
 
@@ -118,3 +118,62 @@ def test_200_rotations_started_on_3_nodes_at_once_each_run_exactly_once(cluster)
             assert all(per_secret.get(arn) == 1 for arn in arns), event
     finally:
         psql("; ".join(f"DROP ROLE IF EXISTS {r}" for r in roles))
+
+
+def test_store_copy_moves_a_sqlite_deployment_with_every_version_key_and_audit_record():
+    source = Server(store="sqlite")
+    target = None
+    try:
+        sm = source.client()
+        arn = sm.create_secret(Name="moved/app", SecretString="first", Description="d",
+                               Tags=[{"Key": "team", "Value": "a"}])["ARN"]
+        second = sm.put_secret_value(SecretId=arn, SecretString="second", VersionStages=["AWSCURRENT", "BLUE"])["VersionId"]
+        sm.create_secret(Name="moved/binary", SecretBinary=b"\x00\x01binary")
+        sm.put_resource_policy(SecretId=arn, ResourcePolicy=policy(allow("secretsmanager:GetSecretValue", "*",
+                                                                          Principal={"AWS": "arn:aws:iam::123456789012:root"})))
+        user = User(source, "moved-user", policies=[policy(allow("secretsmanager:GetSecretValue"))])
+        before = {"describe": sm.describe_secret(SecretId=arn), "versions": sm.list_secret_version_ids(SecretId=arn)["Versions"]}
+        assert source.stop() == 0
+        data = os.path.join(source.directory, "data")
+        database = "lockstep_copy_" + secrets.token_hex(6)
+        postgres_admin(f"CREATE DATABASE {database}")
+        uri = postgres_uri(database)
+        copied = subprocess.run([os.environ.get("LOCKSTEP_BIN", "lockstep"), "store", "copy", "--from", data, "--to", uri],
+                                capture_output=True, text=True, timeout=120)
+        assert copied.returncode == 0, copied.stderr
+        assert "audit log intact" in copied.stdout and "versions: 3 rows" in copied.stdout, copied.stdout
+        assert "first" not in copied.stdout + copied.stderr
+        # A second copy into the same database is refused and changes nothing.
+        again = subprocess.run([os.environ.get("LOCKSTEP_BIN", "lockstep"), "store", "copy", "--from", data, "--to", uri],
+                               capture_output=True, text=True, timeout=120)
+        assert again.returncode != 0 and "already holds Lockstep data" in again.stderr, again.stderr
+
+        # Two nodes on the copy, with the deployment's root key: everything reads back, old keys work, writes go on.
+        with open(os.path.join(data, "root.key")) as f:
+            target = Server(database=database, root_key=f.read().strip(), nodes=2)
+        assert target.access_key_id is None  # the store has keys: no new administrator
+        target.access_key_id, target.secret_access_key = source.access_key_id, source.secret_access_key
+        for node in range(2):
+            moved = target.client(node=node)
+            assert moved.get_secret_value(SecretId="moved/app")["SecretString"] == "second"
+            assert moved.get_secret_value(SecretId="moved/app", VersionStage="AWSPREVIOUS")["SecretString"] == "first"
+            assert moved.get_secret_value(SecretId="moved/app", VersionStage="BLUE")["VersionId"] == second
+            assert moved.get_secret_value(SecretId="moved/binary")["SecretBinary"] == b"\x00\x01binary"
+            described = moved.describe_secret(SecretId=arn)
+            for key in ("ARN", "Name", "Description", "Tags", "VersionIdsToStages", "CreatedDate"):
+                assert described.get(key) == before["describe"].get(key), key
+            # The same versions (the reads since have set LastAccessedDate).
+            versions = moved.list_secret_version_ids(SecretId=arn)["Versions"]
+            assert [{k: v for k, v in item.items() if k != "LastAccessedDate"} for item in versions] == \
+                [{k: v for k, v in item.items() if k != "LastAccessedDate"} for item in before["versions"]]
+            assert "Principal" in moved.get_resource_policy(SecretId=arn)["ResourcePolicy"]
+            reader = target.client(key=user.key, secret=user.secret, node=node)
+            assert reader.get_secret_value(SecretId="moved/app")["SecretString"] == "second"
+        created = target.client(node=1).create_secret(Name="moved/new", SecretString="after the move")
+        assert created["Name"] == "moved/new"
+        verified = lockstep(target, "audit", "verify")
+        assert verified.stdout.startswith("audit log intact:"), verified.stderr
+    finally:
+        source.close()
+        if target is not None:
+            target.close()

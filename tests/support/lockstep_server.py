@@ -47,12 +47,16 @@ class Server:
     `nofile` lowers the server's open-file limit. With LOCKSTEP_TEST_STORE=postgres, `nodes` nodes on a fresh
     database (`url` is the first's; clients and aws CLI calls take turns between `urls`)."""
 
-    def __init__(self, *extra_args, nofile=None, nodes=2):
+    def __init__(self, *extra_args, nofile=None, nodes=2, store=None, database=None, root_key=None):
+        """`store` overrides LOCKSTEP_TEST_STORE; `database` runs the nodes on an existing PostgreSQL database (dropped
+        on close) with `root_key` (base64), instead of a new store."""
         self.directory = tempfile.mkdtemp(prefix="lockstep-test-")
         self.log_path = os.path.join(self.directory, "server.log")
         self.log = open(self.log_path, "w+")
         env = dict(os.environ)
         env.pop("LOCKSTEP_ROOT_KEY", None)
+        if root_key:
+            env["LOCKSTEP_ROOT_KEY"] = root_key
 
         def limit_files():
             if nofile is not None:
@@ -66,9 +70,12 @@ class Server:
         self.database = self.store_uri = None
         self.turn = 0
         self.nodes = nodes
-        if STORE == "postgres":
+        if database:
+            self.database = database
+        elif (store or STORE) == "postgres":
             self.database = "lockstep_compat_" + uuid.uuid4().hex
             postgres_admin(f"CREATE DATABASE {self.database}")
+        if self.database:
             self.store_uri = postgres_uri(self.database)
         self.start()
 
@@ -111,6 +118,8 @@ class Server:
         return process, url
 
     def root_key(self):
+        if "LOCKSTEP_ROOT_KEY" in self.env:
+            return self.env["LOCKSTEP_ROOT_KEY"]
         with open(os.path.join(self.directory, "data", "root.key")) as f:
             return f.read().strip()
 

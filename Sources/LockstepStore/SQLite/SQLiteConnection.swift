@@ -138,6 +138,19 @@ final class SQLiteStatement {
     }
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(self.raw, column) == SQLITE_NULL }
+    var columnCount: Int32 { sqlite3_column_count(self.raw) }
+    func columnName(_ column: Int32) -> String { sqlite3_column_name(self.raw, column).map { String(cString: $0) } ?? "" }
+
+    /// The column's value as stored (its storage class decides the case).
+    func value(_ column: Int32) -> SQLValue {
+        switch sqlite3_column_type(self.raw, column) {
+        case SQLITE_INTEGER: .integer(self.int64(column))
+        case SQLITE_FLOAT: .real(self.double(column))
+        case SQLITE_TEXT: .text(self.text(column))
+        case SQLITE_BLOB: .blob(self.blob(column))
+        default: .null
+        }
+    }
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(self.raw, column) }
     func double(_ column: Int32) -> Double { sqlite3_column_double(self.raw, column) }
 
