@@ -131,12 +131,13 @@ extension APIHandler {
 
     /// STS's error shape: `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>`.
     static func stsFailure(_ error: any Error, action: String, requestID: String, principal: String?) -> Answer {
-        let aws = (error as? SecretsManagerError) ?? SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+        let aws = SecretsManagerError.answering(error)
         let code: String
         let status: Int
         switch aws.code {
         case .accessDenied: (code, status) = ("AccessDenied", 403)
         case .internalServiceError: (code, status) = ("InternalFailure", 500)
+        case .serviceUnavailable: (code, status) = ("ServiceUnavailable", 503)
         case .validation, .invalidParameter, .malformedPolicyDocument:
             (code, status) = (aws.code == .malformedPolicyDocument ? "MalformedPolicyDocument" : "ValidationError", 400)
         case .expiredToken: (code, status) = ("ExpiredToken", 400)

@@ -123,7 +123,7 @@ public struct APIHandler: Sendable {
         do {
             credential = try await self.accessKeys.credential(for: authorization.accessKeyId)
         } catch {
-            throw SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+            throw SecretsManagerError.answering(error)
         }
         guard let credential else {
             throw SecretsManagerError(.unrecognizedClient, "The security token included in the request is invalid.")
@@ -149,11 +149,11 @@ public struct APIHandler: Sendable {
         SecretsManagerError(.serialization, "Duplicate field '\(SigV4Verifier.printableText(name))' in the request.")
     }
 
-    /// AWS's error shape: `{"__type": "...", "message": "..."}`, HTTP 400 for client errors, 500 for ours.
+    /// AWS's error shape: `{"__type": "...", "message": "..."}`, HTTP 400 for client errors, 500 for ours, 503 when
+    /// the store is unreachable.
     static func failure(_ error: any Error, operation: String, principal: String?) -> Answer {
-        let aws = (error as? SecretsManagerError) ?? SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
-        let status = aws.code == .internalServiceError ? 500 : 400
-        return Answer(status: status, body: errorBody(aws), operation: operation, errorCode: aws.code.rawValue, principal: principal)
+        let aws = SecretsManagerError.answering(error)
+        return Answer(status: aws.httpStatus, body: errorBody(aws), operation: operation, errorCode: aws.code.rawValue, principal: principal)
     }
 
     static func errorBody(_ error: SecretsManagerError) -> Data {

@@ -61,10 +61,8 @@ public struct OperationDispatcher: Sendable {
         if let entry {
             do {
                 result = .success(try await entry.handler(self.manager, body.isEmpty ? Data("{}".utf8) : body, context))
-            } catch let error as SecretsManagerError {
-                result = .failure(error)
             } catch {
-                result = .failure(SecretsManagerError(.internalServiceError, "An error occurred on the server side."))
+                result = .failure(SecretsManagerError.answering(error))
             }
         } else {
             result = .failure(SecretsManagerError(.unknownOperation, "The operation \(operation) is not supported."))
@@ -77,7 +75,9 @@ public struct OperationDispatcher: Sendable {
                 do {
                     try await audit.recordDurably(event)
                 } catch {
-                    throw SecretsManagerError(.internalServiceError, "The call's audit record could not be written.")
+                    let answer = SecretsManagerError.answering(error)
+                    throw answer.code == .serviceUnavailable
+                        ? answer : SecretsManagerError(.internalServiceError, "The call's audit record could not be written.")
                 }
             }
         }

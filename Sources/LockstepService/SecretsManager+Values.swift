@@ -152,10 +152,8 @@ extension SecretsManager {
         let result: Result<GetSecretValueResponse, SecretsManagerError>
         do {
             result = .success(try await self.getSecretValue(GetSecretValueRequest(SecretId: id), context: context))
-        } catch let error as SecretsManagerError {
-            result = .failure(error)
         } catch {
-            result = .failure(SecretsManagerError(.internalServiceError, "An error occurred on the server side."))
+            result = .failure(SecretsManagerError.answering(error))
         }
         for arn in context.trace.resources { batch.trace.touched(arn) }
         if let audit = self.audit {

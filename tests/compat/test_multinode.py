@@ -6,12 +6,14 @@ import json
 import os
 import re
 import secrets
+import socket
 import subprocess
+import threading
 import time
 
 import pytest
 
-from lockstep_server import STORE, Server, User, allow, deny, lockstep, policy, postgres_admin, postgres_uri, wait_for
+from lockstep_server import ROOT, STORE, Server, User, allow, deny, lockstep, policy, postgres_admin, postgres_uri, wait_for
 
 pytestmark = pytest.mark.skipif(STORE != "postgres", reason="needs nodes on one PostgreSQL store (LOCKSTEP_TEST_STORE=postgres)")
 
@@ -177,3 +179,78 @@ def test_store_copy_moves_a_sqlite_deployment_with_every_version_key_and_audit_r
         source.close()
         if target is not None:
             target.close()
+
+
+class Relay:
+    """scripts/tcp-forward.py between the nodes and PostgreSQL: killing it takes the store away, restarting it on the
+    same port brings it back."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(["python3", os.path.join(ROOT, "scripts", "tcp-forward.py"), str(self.port),
+                                         PG["HOST"], PG["PORT"]], stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def stop(self):
+        if self.process:
+            self.process.kill()
+            self.process.wait()
+            self.process.stdout.close()
+            self.process = None
+
+
+def test_a_store_outage_under_writes_answers_service_unavailable_and_loses_no_acknowledged_write():
+    relay = Relay()
+    relay.start()
+    database = "lockstep_outage_" + secrets.token_hex(6)
+    postgres_admin(f"CREATE DATABASE {database}")
+    s = Server(database=database, port=relay.port, nodes=2)
+    stop = threading.Event()
+    acknowledged, refusals = [], []
+
+    def write(node):
+        client = s.client(node=node)
+        n = 0
+        while not stop.is_set():
+            n += 1
+            name = f"outage/{node}/{n}"
+            try:
+                client.create_secret(Name=name, SecretString=f"value {n}")
+                acknowledged.append(name)
+            except client.exceptions.ClientError as error:
+                refusals.append(error.response["Error"]["Code"])
+            except Exception as error:  # a connection the server closed: not acknowledged either
+                refusals.append(type(error).__name__)
+    try:
+        writers = [threading.Thread(target=write, args=(node,)) for node in range(2)]
+        for writer in writers:
+            writer.start()
+        wait_for(lambda: len(acknowledged) >= 20, what="writes before the outage")
+        relay.stop()
+        wait_for(lambda: refusals.count("ServiceUnavailable") >= 2, what="ServiceUnavailable during the outage")
+        during = len(acknowledged)
+        relay.start()
+        # Both nodes reconnect on their own and acknowledge writes again.
+        wait_for(lambda: len(acknowledged) >= during + 20, timeout=60, what="writes after the store came back")
+        stop.set()
+        for writer in writers:
+            writer.join()
+        assert set(refusals) <= {"ServiceUnavailable"}, set(refusals)
+        # No acknowledged write is lost.
+        listed = set()
+        paginator = s.client(node=0).get_paginator("list_secrets")
+        for page in paginator.paginate(Filters=[{"Key": "name", "Values": ["outage/"]}]):
+            listed.update(secret["Name"] for secret in page["SecretList"])
+        assert set(acknowledged) <= listed, set(acknowledged) - listed
+        print(f"\nstore outage: {len(acknowledged)} writes acknowledged, {len(refusals)} answered ServiceUnavailable, none lost")
+        verified = lockstep(s, "audit", "verify")
+        assert verified.stdout.startswith("audit log intact:"), verified.stderr
+    finally:
+        stop.set()
+        s.close()
+        relay.stop()

@@ -35,11 +35,11 @@ def postgres_admin(*sql):
                        check=True, capture_output=True, env=env, timeout=60)
 
 
-def postgres_uri(database):
+def postgres_uri(database, port=None):
     user = urllib.parse.quote(os.environ["LOCKSTEP_TEST_POSTGRES_USER"], safe="")
     password = urllib.parse.quote(os.environ["LOCKSTEP_TEST_POSTGRES_PASSWORD"], safe="")
     return (f"postgresql://{user}:{password}@{os.environ['LOCKSTEP_TEST_POSTGRES_HOST']}:"
-            f"{os.environ['LOCKSTEP_TEST_POSTGRES_PORT']}/{database}")
+            f"{port or os.environ['LOCKSTEP_TEST_POSTGRES_PORT']}/{database}")
 
 
 class Server:
@@ -47,9 +47,10 @@ class Server:
     `nofile` lowers the server's open-file limit. With LOCKSTEP_TEST_STORE=postgres, `nodes` nodes on a fresh
     database (`url` is the first's; clients and aws CLI calls take turns between `urls`)."""
 
-    def __init__(self, *extra_args, nofile=None, nodes=2, store=None, database=None, root_key=None):
+    def __init__(self, *extra_args, nofile=None, nodes=2, store=None, database=None, root_key=None, port=None):
         """`store` overrides LOCKSTEP_TEST_STORE; `database` runs the nodes on an existing PostgreSQL database (dropped
-        on close) with `root_key` (base64), instead of a new store."""
+        on close) with `root_key` (base64), instead of a new store; `port` reaches PostgreSQL through another port
+        (a relay)."""
         self.directory = tempfile.mkdtemp(prefix="lockstep-test-")
         self.log_path = os.path.join(self.directory, "server.log")
         self.log = open(self.log_path, "w+")
@@ -76,7 +77,7 @@ class Server:
             self.database = "lockstep_compat_" + uuid.uuid4().hex
             postgres_admin(f"CREATE DATABASE {self.database}")
         if self.database:
-            self.store_uri = postgres_uri(self.database)
+            self.store_uri = postgres_uri(self.database, port)
         self.start()
 
     def start(self):

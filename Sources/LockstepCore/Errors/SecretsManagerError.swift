@@ -28,6 +28,7 @@ public struct SecretsManagerError: Error, Sendable, Hashable, CustomStringConver
             case unrecognizedClient = "UnrecognizedClientException"
             case invalidSignature = "InvalidSignatureException"
             case expiredToken = "ExpiredTokenException"
+            case serviceUnavailable = "ServiceUnavailable"
         }
 
         private let backing: Backing
@@ -58,6 +59,25 @@ public struct SecretsManagerError: Error, Sendable, Hashable, CustomStringConver
         public static let unrecognizedClient = Code(.unrecognizedClient)
         public static let invalidSignature = Code(.invalidSignature)
         public static let expiredToken = Code(.expiredToken)
+        /// AWS's common error for a service that can't take the request now (HTTP 503; the SDKs retry it).
+        public static let serviceUnavailable = Code(.serviceUnavailable)
+    }
+
+    /// The HTTP status AWS answers this error with.
+    public var httpStatus: Int {
+        switch self.code {
+        case .internalServiceError: 500
+        case .serviceUnavailable: 503
+        default: 400
+        }
+    }
+
+    /// The answer to any failure: itself for a SecretsManagerError, the AWS error a lower layer named for its own
+    /// (``AWSAnswerable``), InternalServiceError without detail for anything else.
+    public static func answering(_ error: any Error) -> SecretsManagerError {
+        if let error = error as? SecretsManagerError { return error }
+        if let answer = (error as? any AWSAnswerable)?.awsError { return answer }
+        return SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
     }
 
     /// The AWS exception name.
@@ -71,6 +91,12 @@ public struct SecretsManagerError: Error, Sendable, Hashable, CustomStringConver
     }
 
     public var description: String { "\(self.code): \(self.message)" }
+}
+
+/// A failure below the service (a store's) that has an AWS answer of its own: a database that is down is
+/// ServiceUnavailable, text the database can't hold is InvalidParameterException. nil: InternalServiceError.
+public protocol AWSAnswerable: Error {
+    var awsError: SecretsManagerError? { get }
 }
 
 extension SecretsManagerError {

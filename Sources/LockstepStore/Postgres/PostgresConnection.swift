@@ -1,5 +1,6 @@
 import CPostgreSQL
 import Foundation
+public import LockstepCore
 
 /// A failure of the PostgreSQL store: the server's SQLSTATE and message (libpq's, never a statement's arguments, so
 /// never a value), or a connection that is down.
@@ -17,6 +18,19 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible {
     }
     /// A serialization failure or deadlock: the transaction may simply be run again.
     public var isRetryable: Bool { self.state == "40001" || self.state == "40P01" }
+}
+
+extension PostgresStoreError: AWSAnswerable {
+    public var awsError: SecretsManagerError? {
+        if self.isUnavailable {
+            return SecretsManagerError(.serviceUnavailable, "The store is unavailable; try again.")
+        }
+        // 22021 character_not_in_repertoire, 22P05 untranslatable_character: a NUL, which PostgreSQL's text can't hold.
+        if self.state == "22021" || self.state == "22P05" {
+            return SecretsManagerError(.invalidParameter, "A string in the request holds a character the store can't keep (NUL).")
+        }
+        return nil
+    }
 }
 
 /// One libpq connection of the PostgreSQL store and its prepared statements.
