@@ -145,3 +145,21 @@ import Testing
         #expect(request.header("x-amz-security-token") == nil)
     }
 }
+
+@Suite struct StringToSignTests {
+    /// The verifier hashes the string to sign from one byte buffer: the same text the signer signs.
+    @Test func bytesAreTheStringToSign() throws {
+        var request = SignableRequest(
+            method: "POST",
+            path: "/",
+            headers: [(name: "Host", value: "127.0.0.1:8088"), (name: "X-Amz-Target", value: "secretsmanager.GetSecretValue")],
+            body: Data(#"{"SecretId":"a"}"#.utf8)
+        )
+        SigV4Signer(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "eu-west-1").sign(&request)
+        let amzDate = try #require(request.header("x-amz-date"))
+        let now = try #require(SigV4Verifier.parseDate(amzDate))
+        let authorization = try SigV4Verifier().parse(request, now: now)
+        let bytes = SigV4Verifier.withStringToSign(request, authorization: authorization) { Array($0) }
+        #expect(String(decoding: bytes, as: UTF8.self) == SigV4Verifier.stringToSign(request, authorization: authorization))
+    }
+}

@@ -206,7 +206,9 @@ public struct SigV4Verifier: Sendable {
         let entry = SigningKeyCache.Entry(accessKeyId: authorization.accessKeyId, generation: generation, scope: authorization.scope)
         let cached = self.cache.key(for: entry)
         let key = try cached ?? HMAC<SHA256>(key: SigningKey.derive(secret: secret(), scope: authorization.scope))
-        let expected = SigningKey.signature(Self.stringToSign(request, authorization: authorization), with: key)
+        var mac = key
+        Self.withStringToSign(request, authorization: authorization) { mac.update(data: $0) }
+        let expected = Data(mac.finalize())
         let matches = Self.constantTimeEqual(expected, authorization.signature)
         if matches, cached == nil { self.cache.insert(key, for: entry) }
         guard matches else {
@@ -215,6 +217,32 @@ public struct SigV4Verifier: Sendable {
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
             )
         }
+    }
+
+    /// The string to sign as bytes, built in one buffer (the same text as ``stringToSign(_:authorization:)``; this
+    /// runs on every request).
+    static func withStringToSign<T>(
+        _ request: SignableRequest,
+        authorization: SigV4Authorization,
+        _ body: (UnsafeRawBufferPointer) -> T
+    ) -> T {
+        let digest = Canonical.hash(request, signedHeaders: authorization.signedHeaders, payloadHash: Hex.sha256(request.body))
+        let newline = UInt8(ascii: "\n")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: Self.algorithm.utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: authorization.amzDate.utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: authorization.scope.date.utf8)
+        bytes.append(UInt8(ascii: "/"))
+        bytes.append(contentsOf: authorization.scope.region.utf8)
+        bytes.append(UInt8(ascii: "/"))
+        bytes.append(contentsOf: authorization.scope.service.utf8)
+        bytes.append(contentsOf: "/aws4_request".utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: Hex.encode(digest).utf8)
+        return bytes.withUnsafeBytes(body)
     }
 
     static func stringToSign(_ request: SignableRequest, authorization: SigV4Authorization) -> String {
