@@ -59,7 +59,13 @@ enum AuditJSON: Sendable, Hashable {
         return String(decoding: output, as: UTF8.self)
     }
 
-    func write(into output: inout [UInt8]) {
+    func write(into output: inout [UInt8]) { self.write(into: &output, redacting: false) }
+
+    /// What `redacted.write(into:)` writes, without building the redacted copy first (the writer does this for
+    /// every record's request parameters).
+    func writeRedacted(into output: inout [UInt8]) { self.write(into: &output, redacting: true) }
+
+    private func write(into output: inout [UInt8], redacting: Bool) {
         switch self {
         case .string(let string): JSONString.append(string, to: &output)
         case .integer(let value): output.append(contentsOf: String(value).utf8)
@@ -70,16 +76,19 @@ enum AuditJSON: Sendable, Hashable {
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                element.write(into: &output)
+                element.write(into: &output, redacting: redacting)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            for (index, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
+            var first = true
+            for member in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+                if redacting, Self.sensitiveMembers.contains(member.key) { continue }
+                if !first { output.append(UInt8(ascii: ",")) }
+                first = false
                 JSONString.append(member.key, to: &output)
                 output.append(UInt8(ascii: ":"))
-                member.value.write(into: &output)
+                member.value.write(into: &output, redacting: redacting)
             }
             output.append(UInt8(ascii: "}"))
         }

@@ -80,6 +80,18 @@ struct AuditRecord: Sendable {
 
     /// The account field of an ARN (the fifth, colon-separated).
     static func account(of arn: String) -> String? {
+        // ASCII (every ARN the service makes) is sliced on its bytes; other text by Character, as it always was.
+        if arn.utf8.allSatisfy({ $0 < 0x80 }) {
+            let utf8 = arn.utf8
+            var colons = 0
+            var start = utf8.startIndex
+            for index in utf8.indices where utf8[index] == UInt8(ascii: ":") {
+                colons += 1
+                if colons == 4 { start = utf8.index(after: index) }
+                if colons == 5 { return String(Substring(utf8[start..<index])) }
+            }
+            return nil
+        }
         var colons = 0
         var start = arn.utf8.startIndex
         for index in arn.utf8.indices where arn.utf8[index] == UInt8(ascii: ":") {
@@ -112,7 +124,8 @@ struct JSONBytes {
         if self.needsComma { self.bytes.append(UInt8(ascii: ",")) }
         self.bytes.append(UInt8(ascii: "\""))
         self.bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        self.bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        self.bytes.append(UInt8(ascii: "\""))
+        self.bytes.append(UInt8(ascii: ":"))
         self.needsComma = true
     }
 
@@ -134,6 +147,6 @@ struct JSONBytes {
             self.bytes.append(contentsOf: "null".utf8)
             return
         }
-        json.redacted.write(into: &self.bytes)
+        json.writeRedacted(into: &self.bytes)
     }
 }

@@ -341,6 +341,20 @@ import Testing
         #expect((AuditJSON.parse(Data(text.utf8)) != nil) == valid)
     }
 
+    /// The writer writes request parameters redacted in one pass: the same bytes as redacting, then writing.
+    @Test(arguments: [
+        #"{"SecretId":"prod/db"}"#, #"{"SecretString":"gone","SecretId":"a","RotationToken":"t"}"#,
+        #"{"x":[{"SecretBinary":"b","k":1},{"RandomPassword":"p"}],"y":{"z":{"SecretString":"s","w":null}}}"#,
+        #"{"SecretString":"only"}"#, #"[{"SecretString":"s"},2,"SecretString"]"#, #""SecretString""#, "3.5", "true",
+    ])
+    func redactedWritingIsRedactingThenWriting(text: String) throws {
+        let value = try #require(AuditJSON.parse(Data(text.utf8)))
+        var once: [UInt8] = []
+        value.writeRedacted(into: &once)
+        #expect(String(decoding: once, as: UTF8.self) == value.redacted.canonicalText)
+        #expect(!String(decoding: once, as: UTF8.self).contains(#""SecretString":"#))
+    }
+
     @Test func escapesRoundTrip() throws {
         let value = AuditJSON.string("é \u{1F600} \"q\" \\ \u{01}")
         let text = value.canonicalText

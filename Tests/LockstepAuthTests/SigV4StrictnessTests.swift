@@ -114,3 +114,52 @@ import Testing
         #expect(verifier.cache.count == 1)
     }
 }
+
+@Suite struct HeaderNameTests {
+    @Test func namesCompareIgnoringASCIICase() {
+        #expect(SignableRequest.sameName("x-amz-date", "X-Amz-Date"))
+        #expect(SignableRequest.sameName("AUTHORIZATION", "authorization"))
+        #expect(SignableRequest.sameName("", ""))
+        #expect(!SignableRequest.sameName("x-amz-date", "x-amz-datf"))
+        #expect(!SignableRequest.sameName("x-amz-date", "user-agent"))
+        #expect(!SignableRequest.sameName("x-amz-date", "x-amz-dat"))
+        // Only ASCII letters fold: "[" is "{" less 32 but not a letter's case.
+        #expect(!SignableRequest.sameName("a[", "a{"))
+        #expect(!SignableRequest.sameName("caf\u{c9}", "caf\u{e9}"))
+        #expect(SignableRequest.sameName(String(repeating: "Ab", count: 40), String(repeating: "aB", count: 40)))
+        // A substring's copy compares the same as a native string.
+        let long = "prefix-X-Amz-Security-Token"
+        #expect(SignableRequest.sameName(String(long.dropFirst(7)), "x-amz-security-token"))
+    }
+
+    @Test func headersAreFoundInAnyCase() {
+        let request = SignableRequest(
+            method: "POST",
+            path: "/",
+            headers: [(name: "Host", value: "h"), (name: "x-amz-date", value: "d"), (name: "X-AMZ-TARGET", value: "t")],
+            body: .init()
+        )
+        #expect(request.header("host") == "h")
+        #expect(request.header("X-Amz-Date") == "d")
+        #expect(request.header("x-amz-target") == "t")
+        #expect(request.header("x-amz-security-token") == nil)
+    }
+}
+
+@Suite struct StringToSignTests {
+    /// The verifier hashes the string to sign from one byte buffer: the same text the signer signs.
+    @Test func bytesAreTheStringToSign() throws {
+        var request = SignableRequest(
+            method: "POST",
+            path: "/",
+            headers: [(name: "Host", value: "127.0.0.1:8088"), (name: "X-Amz-Target", value: "secretsmanager.GetSecretValue")],
+            body: Data(#"{"SecretId":"a"}"#.utf8)
+        )
+        SigV4Signer(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "eu-west-1").sign(&request)
+        let amzDate = try #require(request.header("x-amz-date"))
+        let now = try #require(SigV4Verifier.parseDate(amzDate))
+        let authorization = try SigV4Verifier().parse(request, now: now)
+        let bytes = SigV4Verifier.withStringToSign(request, authorization: authorization) { Array($0) }
+        #expect(String(decoding: bytes, as: UTF8.self) == SigV4Verifier.stringToSign(request, authorization: authorization))
+    }
+}

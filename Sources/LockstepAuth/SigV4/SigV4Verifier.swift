@@ -87,8 +87,10 @@ public struct SigV4Verifier: Sendable {
         guard let signature = Hex.decode(signatureField), signature.count == 32 else {
             throw SecretsManagerError(.incompleteSignature, "The Signature parameter must be 64 hexadecimal characters.")
         }
-        let signedHeaders = signedHeadersField.utf8.split(separator: UInt8(ascii: ";")).map {
-            String(decoding: $0.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
+        let signedHeaders = signedHeadersField.utf8.split(separator: UInt8(ascii: ";")).map { name in
+            // SDKs send them lower-case already: lower-case only a name that needs it.
+            guard name.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return String(Substring(name)) }
+            return String(decoding: name.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
         }
         guard signedHeaders.contains("host") else {
             throw SecretsManagerError(.incompleteSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization.")
@@ -204,7 +206,9 @@ public struct SigV4Verifier: Sendable {
         let entry = SigningKeyCache.Entry(accessKeyId: authorization.accessKeyId, generation: generation, scope: authorization.scope)
         let cached = self.cache.key(for: entry)
         let key = try cached ?? HMAC<SHA256>(key: SigningKey.derive(secret: secret(), scope: authorization.scope))
-        let expected = SigningKey.signature(Self.stringToSign(request, authorization: authorization), with: key)
+        var mac = key
+        Self.withStringToSign(request, authorization: authorization) { mac.update(data: $0) }
+        let expected = Data(mac.finalize())
         let matches = Self.constantTimeEqual(expected, authorization.signature)
         if matches, cached == nil { self.cache.insert(key, for: entry) }
         guard matches else {
@@ -213,6 +217,32 @@ public struct SigV4Verifier: Sendable {
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
             )
         }
+    }
+
+    /// The string to sign as bytes, built in one buffer (the same text as ``stringToSign(_:authorization:)``; this
+    /// runs on every request).
+    static func withStringToSign<T>(
+        _ request: SignableRequest,
+        authorization: SigV4Authorization,
+        _ body: (UnsafeRawBufferPointer) -> T
+    ) -> T {
+        let digest = Canonical.hash(request, signedHeaders: authorization.signedHeaders, payloadHash: Hex.sha256(request.body))
+        let newline = UInt8(ascii: "\n")
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: Self.algorithm.utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: authorization.amzDate.utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: authorization.scope.date.utf8)
+        bytes.append(UInt8(ascii: "/"))
+        bytes.append(contentsOf: authorization.scope.region.utf8)
+        bytes.append(UInt8(ascii: "/"))
+        bytes.append(contentsOf: authorization.scope.service.utf8)
+        bytes.append(contentsOf: "/aws4_request".utf8)
+        bytes.append(newline)
+        bytes.append(contentsOf: Hex.encode(digest).utf8)
+        return bytes.withUnsafeBytes(body)
     }
 
     static func stringToSign(_ request: SignableRequest, authorization: SigV4Authorization) -> String {
@@ -271,19 +301,20 @@ public struct SigV4Verifier: Sendable {
 /// (this runs on every request). Parameters without `=` are skipped; any parameter named twice makes the header
 /// invalid (nil), SigV4's three and any other.
 struct AuthorizationFields {
-    var credential: String?
-    var signedHeaders: String?
-    var signature: String?
+    // Slices of the header (no copies: this runs on every request).
+    var credential: Substring?
+    var signedHeaders: Substring?
+    var signature: Substring?
 
     init?(_ parameters: Substring.UTF8View) {
-        var others: [String] = []
+        var others: [Substring] = []
         for part in parameters.split(separator: UInt8(ascii: ",")) {
             var part = part[...]
             while part.first == UInt8(ascii: " ") { part = part.dropFirst() }
             while part.last == UInt8(ascii: " ") { part = part.dropLast() }
             guard let equals = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let name = String(decoding: part[..<equals], as: UTF8.self)
-            let value = String(decoding: part[part.index(after: equals)...], as: UTF8.self)
+            let name = Substring(part[..<equals])
+            let value = Substring(part[part.index(after: equals)...])
             switch name {
             case "Credential": guard Self.set(&self.credential, value) else { return nil }
             case "SignedHeaders": guard Self.set(&self.signedHeaders, value) else { return nil }
@@ -296,7 +327,7 @@ struct AuthorizationFields {
     }
 
     /// Sets a parameter seen for the first time; false when it was already set.
-    private static func set(_ field: inout String?, _ value: String) -> Bool {
+    private static func set(_ field: inout Substring?, _ value: Substring) -> Bool {
         guard field == nil else { return false }
         field = value
         return true

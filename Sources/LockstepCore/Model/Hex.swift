@@ -31,17 +31,25 @@ public enum Hex {
     /// The bytes of an even-length hexadecimal string (either case), or nil.
     public static func decode(_ string: String) -> Data? {
         var string = string
-        return string.withUTF8 { text -> Data? in
-            guard text.count % 2 == 0 else { return nil }
-            var data = Data(count: text.count / 2)
-            let valid = data.withUnsafeMutableBytes { output -> Bool in
-                for index in 0..<output.count {
-                    guard let high = Hex.nibble(text[2 * index]), let low = Hex.nibble(text[2 * index + 1]) else { return false }
-                    output[index] = high << 4 | low
-                }
-                return true
+        return string.withUTF8(Self.decode(utf8:))
+    }
+
+    /// The bytes of an even-length hexadecimal substring (either case), or nil.
+    public static func decode(_ string: Substring) -> Data? {
+        var string = string
+        return string.withUTF8(Self.decode(utf8:))
+    }
+
+    private static func decode(utf8 text: UnsafeBufferPointer<UInt8>) -> Data? {
+        guard text.count % 2 == 0 else { return nil }
+        var data = Data(count: text.count / 2)
+        let valid = data.withUnsafeMutableBytes { output -> Bool in
+            for index in 0..<output.count {
+                guard let high = Hex.nibble(text[2 * index]), let low = Hex.nibble(text[2 * index + 1]) else { return false }
+                output[index] = high << 4 | low
             }
-            return valid ? data : nil
+            return true
         }
+        return valid ? data : nil
     }
 }

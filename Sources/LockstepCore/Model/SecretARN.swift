@@ -52,6 +52,42 @@ public struct SecretARN: Sendable, Hashable, CustomStringConvertible {
         return Self.parse(parts: parts)
     }
 
+    /// `parse(string)?.account`, without building the ARN: every audited call names the account of the secret it
+    /// touched. ASCII text is checked on its bytes in place (the same rules as ``parse(_:)``: seven colon-separated
+    /// parts, `arn`, a partition, `secretsmanager`, `secret` and a resource); other text takes the full parse.
+    public static func account(of string: String) -> String? {
+        let utf8 = string.utf8
+        guard utf8.allSatisfy({ $0 < 0x80 }) else { return Self.parse(string)?.account }
+        // The start of each of the seven parts (the last runs to the end), found without allocating.
+        var starts = (utf8.startIndex, utf8.startIndex, utf8.startIndex, utf8.startIndex, utf8.startIndex, utf8.startIndex)
+        var found = 0
+        var index = utf8.startIndex
+        while index != utf8.endIndex, found < 6 {
+            if utf8[index] == UInt8(ascii: ":") {
+                let next = utf8.index(after: index)
+                switch found {
+                case 0: starts.0 = next
+                case 1: starts.1 = next
+                case 2: starts.2 = next
+                case 3: starts.3 = next
+                case 4: starts.4 = next
+                default: starts.5 = next
+                }
+                found += 1
+            }
+            index = utf8.index(after: index)
+        }
+        guard found == 6 else { return nil }
+        func part(_ from: String.Index, _ to: String.Index) -> Substring.UTF8View {
+            utf8[from..<utf8.index(before: to)]
+        }
+        guard part(utf8.startIndex, starts.0).elementsEqual("arn".utf8), starts.1 > utf8.index(after: starts.0),
+            part(starts.1, starts.2).elementsEqual("secretsmanager".utf8), part(starts.4, starts.5).elementsEqual("secret".utf8),
+            starts.5 != utf8.endIndex
+        else { return nil }
+        return String(Substring(part(starts.3, starts.4)))
+    }
+
     private static func parse(parts: [Substring]) -> SecretARN? {
         guard parts.count == 7, parts[0] == "arn", parts[2] == "secretsmanager", parts[5] == "secret",
             !parts[1].isEmpty, !parts[6].isEmpty

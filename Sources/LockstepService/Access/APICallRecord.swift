@@ -20,7 +20,7 @@ enum APICallRecord {
             eventTime: Date(),
             eventName: operation,
             region: context.region,
-            recipientAccount: resources.first.flatMap { SecretARN.parse($0)?.account } ?? context.account,
+            recipientAccount: resources.first.flatMap(SecretARN.account(of:)) ?? context.account,
             sourceIPAddress: context.sourceIP,
             userAgent: context.userAgent,
             identity: AuditEvent.Identity(principal),

@@ -55,10 +55,27 @@ extension SQLConnection {
     func first<T>(_ sql: String, _ map: (Row) throws -> T) throws -> T? { try self.first(sql, [], map) }
 }
 
-/// The spellings that differ between the backends.
+/// The spellings that differ between the backends, and the statements built from them once.
 struct SQLDialect: Sendable {
     /// An expression joining the text column `column` of a group with U+001F (the labels of a version).
-    var joinedWithUnitSeparator: @Sendable (_ column: String) -> String
+    let joinedWithUnitSeparator: @Sendable (_ column: String) -> String
+    /// GetSecretValue's one query (made once: it runs on every read, and building it cost more than looking it up).
+    let labelledVersionSQL: String
+
+    init(joinedWithUnitSeparator: @escaping @Sendable (_ column: String) -> String) {
+        self.joinedWithUnitSeparator = joinedWithUnitSeparator
+        self.labelledVersionSQL = """
+            SELECT \(SQLColumns.qualifiedSecretColumns), v.secret_id, v.version_id, v.id, v.created_date, v.last_accessed_date, v.kms_key_id, \
+            v.wrapped_key, v.ciphertext, v.is_string, o.arn, \
+            (SELECT \(joinedWithUnitSeparator("x.label")) FROM stages x WHERE x.secret_id = v.secret_id AND x.version_id = v.version_id),
+            (SELECT rp.document FROM resource_policies rp WHERE rp.secret_id = s.id)
+            FROM secrets s
+            JOIN secrets o ON o.id = coalesce(s.primary_id, s.id)
+            JOIN stages st ON st.secret_id = o.id AND st.label = ?
+            JOIN versions v ON v.secret_id = st.secret_id AND v.version_id = st.version_id
+            WHERE s.account = ? AND s.region = ? AND s.name = ?
+            """
+    }
 
     static let sqlite = SQLDialect(joinedWithUnitSeparator: { "group_concat(\($0), char(31))" })
     static let postgres = SQLDialect(joinedWithUnitSeparator: { "string_agg(\($0), chr(31))" })

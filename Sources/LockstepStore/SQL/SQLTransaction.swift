@@ -232,17 +232,7 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
 
     func labelledVersion(scope: Scope, name: String, label: String) throws -> LabelledVersion? {
         try self.connection.first(
-            """
-            SELECT \(SQLColumns.qualifiedSecretColumns), v.secret_id, v.version_id, v.id, v.created_date, v.last_accessed_date, v.kms_key_id, \
-            v.wrapped_key, v.ciphertext, v.is_string, o.arn, \
-            (SELECT \(Connection.dialect.joinedWithUnitSeparator("x.label")) FROM stages x WHERE x.secret_id = v.secret_id AND x.version_id = v.version_id),
-            (SELECT rp.document FROM resource_policies rp WHERE rp.secret_id = s.id)
-            FROM secrets s
-            JOIN secrets o ON o.id = coalesce(s.primary_id, s.id)
-            JOIN stages st ON st.secret_id = o.id AND st.label = ?
-            JOIN versions v ON v.secret_id = st.secret_id AND v.version_id = st.version_id
-            WHERE s.account = ? AND s.region = ? AND s.name = ?
-            """,
+            Connection.dialect.labelledVersionSQL,
             [.text(label), .text(scope.account), .text(scope.region), .text(name)]
         ) { row in
             let version = VersionRecord(
