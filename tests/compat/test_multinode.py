@@ -6,14 +6,14 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import threading
 import time
 
 import pytest
+from relay import Relay
 
-from lockstep_server import ROOT, STORE, Server, User, allow, deny, lockstep, policy, postgres_admin, postgres_uri, wait_for
+from lockstep_server import STORE, Server, User, allow, deny, lockstep, policy, postgres_admin, postgres_uri, wait_for
 
 pytestmark = pytest.mark.skipif(STORE != "postgres", reason="needs nodes on one PostgreSQL store (LOCKSTEP_TEST_STORE=postgres)")
 
@@ -181,31 +181,8 @@ def test_store_copy_moves_a_sqlite_deployment_with_every_version_key_and_audit_r
             target.close()
 
 
-class Relay:
-    """scripts/tcp-forward.py between the nodes and PostgreSQL: killing it takes the store away, restarting it on the
-    same port brings it back."""
-
-    def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(["python3", os.path.join(ROOT, "scripts", "tcp-forward.py"), str(self.port),
-                                         PG["HOST"], PG["PORT"]], stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout.readline().strip() == "ready"
-
-    def stop(self):
-        if self.process:
-            self.process.kill()
-            self.process.wait()
-            self.process.stdout.close()
-            self.process = None
-
-
 def test_a_store_outage_under_writes_answers_service_unavailable_and_loses_no_acknowledged_write():
-    relay = Relay()
+    relay = Relay(PG["PORT"], PG["HOST"])
     relay.start()
     database = "lockstep_outage_" + secrets.token_hex(6)
     postgres_admin(f"CREATE DATABASE {database}")

@@ -4,8 +4,7 @@ later RotateSecret re-drives the same token to completion.
 """
 import json
 import os
-import socket
-import subprocess
+import sys
 import time
 
 import pytest
@@ -13,32 +12,10 @@ import pytest
 from harness import ROOT, DataDirectory, Database, MissingDatabase, Server, lifecycle_events, random_word
 from matrix import holder
 
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from relay import Relay  # noqa: E402
+
 SECRET = "outage/db"
-
-
-class Relay:
-    """scripts/tcp-forward.py: the database as the rotation sees it; killing it takes the database away."""
-
-    def __init__(self, target_port):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.target_port = target_port
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["python3", os.path.join(ROOT, "scripts", "tcp-forward.py"), str(self.port), "127.0.0.1", str(self.target_port)],
-            stdout=subprocess.PIPE, text=True,
-        )
-        assert self.process.stdout.readline().strip() == "ready"
-
-    def stop(self):
-        if self.process:
-            self.process.kill()
-            self.process.wait()
-            self.process.stdout.close()
-            self.process = None
 
 
 @pytest.fixture
