@@ -149,8 +149,7 @@ struct ConnectionTests {
         try await Scratch.run { scratch in
             let marker = "lockstep_marker_" + (await scratch.roleName())
             _ = try await scratch.admin.query("SELECT '\(marker)'")
-            let log = try String(contentsOfFile: scratch.server.logPath, encoding: .utf8)
-            #expect(log.contains(marker))
+            #expect(try await scratch.logSinceStart().contains(marker))
         }
     }
 }
