@@ -42,8 +42,8 @@ struct InitCommand: AsyncParsableCommand {
         let environment = try await LockstepEnvironment.opened(configuration, create: true)
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
-        if try await keys.isEmpty() {
-            print(AdministratorKey.banner(try await keys.create(userName: "admin", account: configuration.account)))
+        if let key = try await keys.createFirst(userName: "admin", account: configuration.account) {
+            print(AdministratorKey.banner(key))
         }
         let rootSource =
             configuration.environment["LOCKSTEP_ROOT_KEY"].map { _ in "$LOCKSTEP_ROOT_KEY" }

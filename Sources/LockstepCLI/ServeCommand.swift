@@ -126,8 +126,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await environment.auditLog.prepareMaintenance()
         try await environment.ensureDefaultKey()
         let keys = AccessKeys(manager: environment.manager)
-        if try await keys.isEmpty() {
-            let key = try await keys.create(userName: "admin", account: configuration.account)
+        if let key = try await keys.createFirst(userName: "admin", account: configuration.account) {
             writeLine(AdministratorKey.banner(key))
         }
         if self.benchmarkWithoutAccessControl {

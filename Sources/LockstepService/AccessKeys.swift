@@ -95,6 +95,23 @@ public struct AccessKeys: Sendable {
         account: String,
         importing existing: (accessKeyId: String, secretAccessKey: String)? = nil
     ) async throws -> CreatedKey {
+        try await self.create(userName: userName, account: account, importing: existing, onlyIfNone: false)!
+    }
+
+    /// The first key of a new store (`init`, a first `serve`): created only if the store holds no key yet, checked in
+    /// the same transaction, so nodes starting together on one new PostgreSQL store make one administrator key. nil
+    /// when there was one.
+    public func createFirst(userName: String, account: String) async throws -> CreatedKey? {
+        guard try await self.isEmpty() else { return nil }
+        return try await self.create(userName: userName, account: account, importing: nil, onlyIfNone: true)
+    }
+
+    private func create(
+        userName: String,
+        account: String,
+        importing existing: (accessKeyId: String, secretAccessKey: String)?,
+        onlyIfNone: Bool
+    ) async throws -> CreatedKey? {
         try await Identities(manager: self.manager).ensureAdministrator(name: userName, account: account)
         guard AccessKeyFormat.isValidUserName(userName) else {
             throw SecretsManagerError(.validation, "The user name must be 1-64 characters of letters, digits and +=,.@_-.")
@@ -110,7 +127,8 @@ public struct AccessKeys: Sendable {
         guard secret.count >= 16 else { throw SecretsManagerError(.validation, "A secret access key has at least 16 characters.") }
         let now = self.manager.now()
         let manager = self.manager
-        try await manager.store.write { tx in
+        let created = try await manager.store.write { tx -> Bool in
+            if onlyIfNone, try !tx.accessKeys().isEmpty { return false }
             guard try tx.accessKey(id: id) == nil else {
                 throw SecretsManagerError(.resourceExists, "The access key \(id) already exists.")
             }
@@ -132,7 +150,9 @@ public struct AccessKeys: Sendable {
                     ciphertext: sealed.ciphertext
                 )
             )
+            return true
         }
+        guard created else { return nil }
         return CreatedKey(
             AccessKeyId: id,
             SecretAccessKey: Sensitive(secret),

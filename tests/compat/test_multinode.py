@@ -1,6 +1,7 @@
 """Several `lockstep serve` nodes on one PostgreSQL store, as real processes (the suite's PostgreSQL pass,
 LOCKSTEP_TEST_STORE=postgres): a write on one node is read on another at once, an IAM change made with the CLI reaches
 every node's credential cache within a second, and rotations that all nodes compete for each run exactly once."""
+import base64
 import concurrent.futures
 import json
 import os
@@ -231,3 +232,28 @@ def test_a_store_outage_under_writes_answers_service_unavailable_and_loses_no_ac
         stop.set()
         s.close()
         relay.stop()
+
+
+def test_nodes_starting_together_on_a_new_store_make_one_administrator_key(tmp_path):
+    database = "lockstep_first_" + secrets.token_hex(6)
+    postgres_admin(f"CREATE DATABASE {database}")
+    env = dict(os.environ, LOCKSTEP_STORE=postgres_uri(database), LOCKSTEP_ROOT_KEY=base64.b64encode(os.urandom(32)).decode())
+    nodes = [subprocess.Popen([os.environ.get("LOCKSTEP_BIN", "lockstep"), "serve", "--listen", "127.0.0.1:0", "--data-dir",
+                               str(tmp_path / f"node-{n}"), "--node-name", f"node-{n}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env) for n in range(3)]
+    try:
+        banners = 0
+        for node in nodes:
+            for line in node.stdout:
+                banners += "AWS_SECRET_ACCESS_KEY=" in line
+                if "listening on" in line:
+                    break
+        keys = json.loads(subprocess.run([os.environ.get("LOCKSTEP_BIN", "lockstep"), "iam", "list-access-keys", "--data-dir",
+                                          str(tmp_path / "cli")], capture_output=True, text=True, env=env, check=True,
+                                         timeout=60).stdout)["AccessKeyMetadata"]
+        assert banners == 1 and len(keys) == 1, (banners, keys)
+    finally:
+        for node in nodes:
+            node.terminate()
+            node.wait(timeout=30)
+        postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
