@@ -344,10 +344,11 @@ public final class AuditLog: Service, Sendable {
         let chain = self.chain
         let written = events
         let eventIDs = self.eventIDs
+        let node = self.configuration.node
         // The records are built on the store's writer thread, not on the caller's executor (in `serve`, NIO's event
         // loops, which must stay free for requests).
         let records = try await self.store.write(faultPoint: .auditTransaction) { tx -> [AuditRecord] in
-            let records = written.map { AuditRecord($0, eventID: eventIDs.next()) }
+            let records = written.map { AuditRecord($0, eventID: eventIDs.next(), node: node) }
             let head = try tx.auditHead()
             var sequence = head?.sequence ?? 0
             var previous = head?.hash ?? AuditChain.genesis

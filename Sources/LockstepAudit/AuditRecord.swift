@@ -2,7 +2,8 @@ import Foundation
 import LockstepCore
 
 /// The CloudTrail record of an event (spec §4.2): the fields CloudTrail writes, with request parameters and
-/// response elements redacted of SecretString, SecretBinary, RotationToken and RandomPassword.
+/// response elements redacted of SecretString, SecretBinary, RotationToken and RandomPassword, and the node that
+/// wrote it in `additionalEventData.LockstepNode`.
 ///
 /// Written straight into canonical JSON (keys in byte order, no spaces): every API call makes one, on the audit
 /// writer, and building a tree of dictionaries first cost more than the call itself. A test checks the text is
@@ -13,12 +14,23 @@ struct AuditRecord: Sendable {
     /// The canonical text: what is stored, hashed and sent to the sinks.
     let text: String
 
-    init(_ event: AuditEvent, eventID: String) {
+    /// The member of `additionalEventData` that names the node that wrote the record (with several nodes on one
+    /// PostgreSQL store, all write one chain).
+    static let nodeKey: StaticString = "LockstepNode"
+
+    /// - Parameter node: the writing node's name (``AuditLog/Configuration/node``).
+    init(_ event: AuditEvent, eventID: String, node: String) {
         var out = JSONBytes()
         out.open()
-        if let extra = event.additionalEventData {
-            out.key("additionalEventData")
+        out.key("additionalEventData")
+        if var extra = event.additionalEventData {
+            extra[Self.nodeKey.description] = node
             AuditJSON.object(extra.mapValues { .string($0) }).write(into: &out.bytes)
+        } else {
+            // The common case (no other data) written directly: this runs for every call.
+            out.open()
+            out.member(Self.nodeKey, node)
+            out.close()
         }
         out.member("awsRegion", event.region)
         out.member("errorCode", event.errorCode)

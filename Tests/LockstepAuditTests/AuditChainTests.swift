@@ -321,12 +321,15 @@ import Testing
             "arn:aws:secretsmanager:us-east-1:222222222222:secret:a-AbCdEf", "arn:aws:secretsmanager:us-east-1:111111111111:secret:b-AbCdEf",
         ]
         for candidate in [event, AuditChainTests.event("GetSecretValue", 2)] {
-            let text = AuditRecord(candidate, eventID: "e").text
+            let text = AuditRecord(candidate, eventID: "e", node: "node-a").text
             let parsed = try #require(AuditJSON.parse(Data(text.utf8)))
             #expect(parsed.canonicalText == text)
             #expect(!text.contains("gone"))
         }
-        let text = AuditRecord(event, eventID: "e").text
+        let text = AuditRecord(event, eventID: "e", node: "node-a").text
+        #expect(text.hasPrefix(#"{"additionalEventData":{"LockstepNode":"node-a","SecretId":"arn:x","VersionId":"v"}"#))
+        #expect(AuditRecord(AuditChainTests.event("GetSecretValue", 2), eventID: "e", node: "node-b").text.hasPrefix(
+            #"{"additionalEventData":{"LockstepNode":"node-b"}"#))
         #expect(
             text.contains(#""sessionContext":{"sessionIssuer":{"accountId":"111111111111","arn":"arn:aws:iam::111111111111:role/r","type":"Role"}}"#)
         )

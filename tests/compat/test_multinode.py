@@ -48,6 +48,21 @@ def test_a_write_on_one_node_is_read_on_the_others_at_once(cluster):
     assert len(stages) == 1
 
 
+def test_every_audit_record_names_its_node_and_the_one_chain_verifies_from_the_cli(cluster):
+    tag = secrets.token_hex(4)
+    for n in range(3):
+        cluster.client(node=n).create_secret(Name=f"ha/audited-{tag}-{n}", SecretString="audited")
+    listed = lockstep(cluster, "audit", "list", "--event-name", "CreateSecret", "--max-items", "100000").stdout
+    nodes = {}
+    for line in listed.splitlines():
+        record = json.loads(line)
+        name = (record.get("requestParameters") or {}).get("Name", "")
+        if name.startswith(f"ha/audited-{tag}-"):
+            nodes[name] = record["additionalEventData"]["LockstepNode"]
+    assert nodes == {f"ha/audited-{tag}-{n}": f"node-{'abc'[n]}" for n in range(3)}
+    assert "audit log intact" in lockstep(cluster, "audit", "verify").stdout
+
+
 def test_an_iam_deny_made_with_the_cli_refuses_on_every_node_within_a_second(cluster):
     user = User(cluster, "ha-reader", policies=[policy(allow())])
     admin = cluster.client(node=0)

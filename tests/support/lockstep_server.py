@@ -84,7 +84,8 @@ class Server:
         """Starts (or, after `stop`, restarts) the server on its data directory; the administrator key printed at
         the first start stays valid."""
         store = ["--store", self.store_uri] if self.store_uri else []
-        self.process, self.url = self.start_node(os.path.join(self.directory, "data"), store, self.env, self.log)
+        first = store + ["--node-name", "node-a"] if store else []
+        self.process, self.url = self.start_node(os.path.join(self.directory, "data"), first, self.env, self.log)
         self.port = int(self.url.rsplit(":", 1)[1])
         self.host = f"127.0.0.1:{self.port}"
         self.others, self.urls = [], [self.url]
