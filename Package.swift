@@ -234,7 +234,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepCLITests",
-            dependencies: ["LockstepCLI", "LockstepService", "lockstep"],
+            dependencies: ["LockstepCLI", "LockstepService", "LockstepRotation", "LockstepDatabase", "lockstep"],
             swiftSettings: swiftSettings
         ),
     ],

@@ -13,7 +13,9 @@
 #     missing root keys), each refusal checked against a sentinel secret that must read the same afterwards.
 #  5. Crash tests (tests/crash, pytest): every fault point x {PostgreSQL, MariaDB} x {single user, alternating users}
 #     x {kill, fail} against a real `lockstep serve` (debug build: fault points are compiled in) and the real
-#     databases, store durability under SIGKILL, and a database outage longer than the retries.
+#     databases; the takeover matrix (each fault point of a PostgreSQL rotation, the node running it SIGKILLed and
+#     another node on the same PostgreSQL store completing it); store durability under SIGKILL, and a database outage
+#     longer than the retries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -73,7 +73,17 @@ struct RotationOptions: ParsableArguments {
 /// The rotators a process can invoke (DESIGN.md §6): the built-ins, by the names a RotationLambdaARN uses, and the
 /// custom rotators of the rotators directory.
 enum InstalledRotators {
-    static let builtInNames: Set<String> = ["postgres-single-user", "postgres-multi-user", "mariadb-single-user", "mariadb-multi-user"]
+    static let strategies: [DatabaseRotator.Strategy] = [.singleUser, .alternatingUsers]
+    static let engines = ["postgres", "mariadb"]
+    /// `<engine>-<strategy>`, e.g. `postgres-single-user`.
+    static let builtInNames = Set(engines.flatMap { engine in strategies.map { "\(engine)-\($0.rawValue)" } })
+
+    /// Whether `reference` names a rotator of this process: known from the names alone, before any rotator exists
+    /// (the rotators call the service, and the service asks this before it stores a rotation function).
+    static func canInvoke(_ reference: String, catalog: RotatorCatalog) -> Bool {
+        guard let name = RotatorRegistry.functionName(reference) else { return false }
+        return Self.builtInNames.contains(name) || catalog.manifests[name] != nil
+    }
 
     static func registry(
         manager: SecretsManager,
@@ -83,11 +93,9 @@ enum InstalledRotators {
         endpoint: RotatorEndpoint
     ) -> RotatorRegistry {
         var rotators: [String: any Rotator] = [:]
-        let drivers: [(String, any DatabaseDriver)] = [
-            ("postgres", PostgresDriver(trust: trust)), ("mariadb", MariaDBDriver(trust: trust)),
-        ]
-        for (engine, driver) in drivers {
-            for strategy in [DatabaseRotator.Strategy.singleUser, .alternatingUsers] {
+        for engine in Self.engines {
+            let driver: any DatabaseDriver = engine == "postgres" ? PostgresDriver(trust: trust) : MariaDBDriver(trust: trust)
+            for strategy in Self.strategies {
                 rotators["\(engine)-\(strategy.rawValue)"] = DatabaseRotator(
                     driver: driver,
                     strategy: strategy,
@@ -105,7 +113,8 @@ enum InstalledRotators {
     }
 }
 
-/// A data directory with the rotation engine attached to its service.
+/// A data directory with the rotation engine attached to its service: the composition root of every process that
+/// runs rotations (`serve`, `rotate`).
 struct RotationSetup {
     let environment: LockstepEnvironment
     let engine: RotationEngine
@@ -118,23 +127,13 @@ struct RotationSetup {
         let catalog =
             try options.rotatorsDirectory().map { try RotatorCatalog.load($0, builtIns: InstalledRotators.builtInNames) } ?? RotatorCatalog()
         let wakeup = RotationWakeup()
-        // The registry's rotators call the service, and the service asks the registry what it can invoke: build
-        // the rotators on a hook-less service first, then attach the hooks.
-        let trust = try options.databaseTrust()
-        let registry = InstalledRotators.registry(
-            manager: base.manager,
-            timeouts: options.timeouts,
-            trust: trust,
-            catalog: catalog,
-            endpoint: self.endpoint
-        )
         let environment = base.with(
-            rotation: RotationHooks(canInvoke: registry.canInvoke, rotationQueued: { wakeup.signal() })
+            rotation: RotationHooks(canInvoke: { InstalledRotators.canInvoke($0, catalog: catalog) }, rotationQueued: { wakeup.signal() })
         )
         let rotators = InstalledRotators.registry(
             manager: environment.manager,
             timeouts: options.timeouts,
-            trust: trust,
+            trust: try options.databaseTrust(),
             catalog: catalog,
             endpoint: self.endpoint
         )

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
@@ -79,6 +80,18 @@ class Database:
                    f"TRUNCATE {self.probe}; INSERT INTO {self.probe} VALUES (1)")
         assert self.run(sql) is not None, f"could not prepare {self.engine}"
 
+    def create_store(self):
+        """A new, empty PostgreSQL database for a Lockstep store (postgres only); returns its URI."""
+        name = "lockstep_crash_" + random_word(12)
+        with self.admin_lock:
+            assert self.run(f"CREATE DATABASE {name}") is not None, f"could not create {name}: {self.last_error}"
+        return (f"postgresql://{quote(self.admin, safe='')}:{quote(self.admin_password, safe='')}@{self.host}:{self.port}"
+                f"/{name}")
+
+    def drop_store(self, uri):
+        with self.admin_lock:
+            self.run(f"DROP DATABASE IF EXISTS {uri.rsplit('/', 1)[1]} WITH (FORCE)")
+
     def create_user(self, user, password):
         if self.engine == "postgres":
             sql = f"CREATE ROLE {user} LOGIN PASSWORD '{password}'; GRANT SELECT ON {PROBE_TABLE} TO {user}"
@@ -125,26 +138,40 @@ class Database:
 
 
 class DataDirectory:
-    """A Lockstep data directory, used through the `lockstep` CLI in-process (no server needed)."""
+    """A Lockstep data directory, used through the `lockstep` CLI in-process (no server needed). With `store` (a
+    PostgreSQL URI), the store is that database and the directory holds only the first node's local files (its root
+    key among them); `node_data(name)` is another node's directory."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, store=None):
         self.path = tempfile.mkdtemp(prefix="lockstep-crash-", dir=parent)
         self.data = os.path.join(self.path, "data")
+        self.store = store
         output = self.cli("init").stdout
         self.access_key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", output).group(1)
         self.secret_access_key = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", output).group(1)
 
+    @property
+    def store_args(self):
+        return ["--store", self.store] if self.store else []
+
+    def node_data(self, name):
+        return os.path.join(self.path, f"data-{name}")
+
     def env(self, **extra):
         env = dict(os.environ)
-        for name in ("LOCKSTEP_ROOT_KEY", "LOCKSTEP_FAULT", "AWS_ENDPOINT_URL"):
+        for name in ("LOCKSTEP_ROOT_KEY", "LOCKSTEP_FAULT", "AWS_ENDPOINT_URL", "LOCKSTEP_STORE"):
             env.pop(name, None)
         env["LOCKSTEP_ACCOUNT_ID"] = ACCOUNT
+        key = os.path.join(self.data, "root.key")
+        if self.store and os.path.exists(key):  # every node of the store needs the key `init` wrote
+            with open(key) as f:
+                env["LOCKSTEP_ROOT_KEY"] = f.read().strip()
         env.update(extra)
         return env
 
     def cli(self, *args, check=True):
-        result = subprocess.run([LOCKSTEP, *args, "--data-dir", self.data], capture_output=True, text=True,
-                                env=self.env(), timeout=60)
+        result = subprocess.run([LOCKSTEP, *args, "--data-dir", self.data, *self.store_args], capture_output=True,
+                                text=True, env=self.env(), timeout=60)
         if check and result.returncode != 0:
             raise AssertionError(f"lockstep {' '.join(args[:1])} failed ({result.returncode}): {result.stderr[-2000:]}")
         return result
@@ -157,15 +184,18 @@ class DataDirectory:
 
 
 class Server:
-    """`lockstep serve` on a free loopback port over a data directory, its stderr kept in a log file."""
+    """`lockstep serve` on a free loopback port over a data directory, its stderr kept in a log file. `node` (with a
+    PostgreSQL store) runs it as another node: its own data directory and `--node-name`."""
 
-    def __init__(self, directory, *args, fault=None, name="serve"):
+    def __init__(self, directory, *args, fault=None, name="serve", node=None):
         self.directory = directory
         self.log_path = os.path.join(directory.path, f"{name}.log")
         env = directory.env(**({"LOCKSTEP_FAULT": fault} if fault else {}))
+        data = directory.node_data(node) if node else directory.data
+        store = directory.store_args + (["--node-name", node] if node else [])
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", directory.data, *args],
+                [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, *store, *args],
                 stdout=subprocess.PIPE, stderr=log, text=True, env=env,
             )
         self.url = None

@@ -40,6 +40,9 @@ class Cell:
     engine: str
     strategy: str
     nth: int = 1
+    # False: the killed server is restarted on its data directory. True: two nodes on one PostgreSQL store; the
+    # second, running all along, takes the killed node's rotation over once its lease expires.
+    takeover: bool = False
 
     @property
     def fault(self):
@@ -118,7 +121,8 @@ def run_cell(cell, databases):
     started = time.time()
     result = Result(cell)
     db = databases[cell.engine]
-    directory = DataDirectory()
+    store = databases["postgres"].create_store() if cell.takeover else None
+    directory = DataDirectory(store=store)
     user, password = "crash_" + random_word(10), random_word(24)
     servers = []
     try:
@@ -132,6 +136,11 @@ def run_cell(cell, databases):
         created = directory.cli_json("create-secret", "--name", SECRET, "--secret-string",
                                      db.secret_json(user, password, **extra))
         original = created["VersionId"]
+        if cell.takeover:
+            # The node that will take over runs from the start, but frozen, so that the rotation is the first's.
+            second = Server(directory, *SERVE_ARGS, name="second", node="node-b")
+            servers.append(second)
+            freeze_idle(second, databases["postgres"], store)
         # Queued in the store; the server's scheduler picks it up as it starts, with the fault armed.
         queued = directory.cli("rotate-secret", "--secret-id", SECRET, "--rotation-lambda-arn", rotator,
                                "--rotation-rules", "AutomaticallyAfterDays=30")
@@ -173,8 +182,11 @@ def run_cell(cell, databases):
             result.problems.append("no labelled credential logged in before the restart")
         first.stop(signal.SIGKILL if first.running and cell.action == "kill" else signal.SIGTERM)
 
-        second = Server(directory, *SERVE_ARGS, name="second")
-        servers.append(second)
+        if cell.takeover:
+            second.process.send_signal(signal.SIGCONT)
+        else:
+            second = Server(directory, *SERVE_ARGS, name="second")
+            servers.append(second)
         if second.url is None:
             result.problems.append("the server did not restart")
             return result
@@ -212,20 +224,45 @@ def run_cell(cell, databases):
                     result.problems.append(f"AWSPREVIOUS (the other user) does not work ({previous_login})")
         result.after = ", ".join(checks)
         result.after_ok = login == "reads" and pending is None
-        result.trail = check_trail(result, [queued.stderr] + [s.log() for s in servers], token)
+        result.trail = check_trail(result, [queued.stderr] + [s.log() for s in sorted(servers, key=lambda s: s.log_path)], token)
+        if cell.takeover and result.outcome == "completed":
+            # Which node finished it (check_trail demands exactly one RotationSucceeded): the second, unless the
+            # first was killed only after its last step.
+            second_finished = any(name == "RotationSucceeded" and version == token for name, version in lifecycle_events(second.log()))
+            result.outcome += " by " + ("node-b" if second_finished else "the first node")
         return result
     except Exception as error:  # a harness failure is a failed cell, with its reason
         result.problems.append(f"{type(error).__name__}: {error}")
         return result
     finally:
         for server in servers:
+            server.process.send_signal(signal.SIGCONT)
             server.stop(signal.SIGKILL)
         db.drop_users(user + "_clone", user)
+        if store:
+            databases["postgres"].drop_store(store)
         if result.passed:
             directory.remove()
         else:
             result.problems.append(f"logs kept in {directory.path}")
         result.seconds = time.time() - started
+
+
+def freeze_idle(server, postgres, store):
+    """Stops `server` (SIGSTOP) at an instant when none of its store connections is inside a transaction, so that
+    while frozen it holds no lock another node would wait for."""
+    database = store.rsplit("/", 1)[1]
+    busy = (f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}' AND pid <> pg_backend_pid() "
+            "AND state <> 'idle'")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if postgres.run(busy) == "0":
+            server.process.send_signal(signal.SIGSTOP)
+            if postgres.run(busy) == "0":
+                return
+            server.process.send_signal(signal.SIGCONT)
+        time.sleep(0.05)
+    raise AssertionError("the second node's store connections never went idle")
 
 
 def wait_finished(server, token, timeout):
