@@ -166,15 +166,14 @@ enum MariaDBFloor {
 
 // MARK: Rotations through Lockstep
 
-func openEnvironment() throws -> (LockstepEnvironment, URL) {
+/// A new store in a temporary data directory: SQLite there, or the PostgreSQL database `store` names.
+func openEnvironment(store: StoreLocation? = nil) throws -> (LockstepEnvironment, URL) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockstep-rotation-bench-\(UUID().uuidString)")
     var environment = ProcessInfo.processInfo.environment
     environment["LOCKSTEP_ROOT_KEY"] = nil
-    let opened = try LockstepEnvironment.open(
-        .init(dataDirectory: directory, region: "us-east-1", account: "123456789012", environment: environment),
-        create: true
-    )
-    return (opened, directory)
+    var configuration = LockstepEnvironment.Configuration(dataDirectory: directory, region: "us-east-1", account: "123456789012", environment: environment)
+    configuration.store = store
+    return (try LockstepEnvironment.open(configuration, create: true), directory)
 }
 
 /// Median milliseconds of a full single-user rotation (RotateSecret → AWSCURRENT moved), and the floor's median.
@@ -276,8 +275,8 @@ func report(_ name: String, _ figures: (rotation: [Double], floor: [Double]), ta
 
 // MARK: The scheduler's next-due lookup
 
-func schedulerFigures(counts: [Int]) async throws {
-    let (environment, directory) = try openEnvironment()
+func schedulerFigures(counts: [Int], store: StoreLocation? = nil) async throws {
+    let (environment, directory) = try openEnvironment(store: store)
     defer { try? FileManager.default.removeItem(at: directory) }
     let manager = environment.manager
     let now = Date()
@@ -373,4 +372,21 @@ if let server = Server.from("MARIADB") {
     print("  MariaDB: skipped (LOCKSTEP_TEST_MARIADB_* not set: scripts/testdb.sh start)")
 }
 print("Scheduler: the earliest due rotation among N secrets (the engine's wake-up query; target under 1 ms at 1M):")
+print(" SQLite:")
 try await schedulerFigures(counts: options.secretCounts)
+if let server = Server.from("POSTGRES") {
+    // A database of its own on the test server, without the test server's statement log (log_statement=all).
+    let database = "lockstep_bench_\(UInt32.random(in: 0...UInt32.max))"
+    let admin = try PostgresFloor.connect(server, user: server.user, password: server.password)
+    defer { PQfinish(admin) }
+    try PostgresFloor.execute(admin, "CREATE DATABASE \(database)")
+    try PostgresFloor.execute(admin, "ALTER DATABASE \(database) SET log_statement = 'none'")
+    defer { try? PostgresFloor.execute(admin, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+    let user = server.user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? server.user
+    let password = server.password.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) ?? server.password
+    let uri = "postgresql://\(user):\(password)@\(server.host):\(server.port)/\(database)?sslmode=disable"
+    print(" PostgreSQL (one node, plaintext loopback):")
+    try await schedulerFigures(counts: options.secretCounts, store: StoreLocation(parsing: uri))
+} else {
+    print(" PostgreSQL: skipped (LOCKSTEP_TEST_POSTGRES_* not set: scripts/testdb.sh start)")
+}
