@@ -352,10 +352,12 @@ public final class AuditLog: Service, Sendable {
             let head = try tx.auditHead()
             var sequence = head?.sequence ?? 0
             var previous = head?.hash ?? AuditChain.genesis
+            var rows: [AuditEventRow] = []
+            rows.reserveCapacity(records.count)
             for (event, record) in zip(written, records) {
                 sequence += 1
                 let hash = chain.hash(previous: previous, sequence: sequence, record: record.text)
-                try tx.appendAuditEvent(
+                rows.append(
                     AuditEventRow(
                         sequence: sequence,
                         eventTime: event.eventTime,
@@ -369,6 +371,7 @@ public final class AuditLog: Service, Sendable {
                 )
                 previous = hash
             }
+            try tx.appendAuditEvents(rows)
             try tx.setAuditHead(AuditHead(sequence: sequence, hash: previous, seal: chain.seal(sequence: sequence, hash: previous)))
             return records
         }

@@ -30,7 +30,8 @@ public protocol IdentityStoreTransaction {
 public protocol AuditStoreTransaction {
     func auditHead() throws -> AuditHead?
     func setAuditHead(_ head: AuditHead) throws
-    func appendAuditEvent(_ row: AuditEventRow) throws
+    /// Appends records (in sequence order), several to a statement.
+    func appendAuditEvents(_ rows: [AuditEventRow]) throws
     /// Records in sequence order matching `query`.
     func auditEvents(_ query: AuditQuery) throws -> [AuditEventRow]
     /// The last record exported out of the live log (nil when nothing was).

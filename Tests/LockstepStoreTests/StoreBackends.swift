@@ -37,6 +37,14 @@ struct ScratchStore: Sendable {
         }
     }
 
+    /// An audit store on it.
+    func openAudit() throws -> any AuditStore {
+        switch self.backend {
+        case .sqlite: try SQLiteAuditStore(path: self.location + "-audit")
+        case .postgres: try PostgresAuditStore(connectionString: self.location)
+        }
+    }
+
     /// Runs one statement outside the store, as another process would: true when the database refused it with a
     /// constraint violation.
     func violatesConstraint(_ sql: String, _ arguments: [SQLValue]) throws -> Bool {
@@ -72,7 +80,9 @@ struct ScratchStore: Sendable {
     func remove() {
         switch self.backend {
         case .sqlite:
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: self.location + suffix) }
+            for suffix in ["", "-wal", "-shm", "-audit", "-audit-wal", "-audit-shm"] {
+                try? FileManager.default.removeItem(atPath: self.location + suffix)
+            }
         case .postgres:
             PostgresScratch.dropDatabase(self.location)
         }

@@ -180,6 +180,43 @@ import Testing
         }
     }
 
+    /// Records are appended several to a statement (64, 16, 4, 1 at a time): every batch size comes back whole, in
+    /// order, field for field, and a batch that fails leaves none of its rows.
+    @Test(arguments: StoreBackend.available) func auditRecordsAppendInBatchesOfAnySize(_ backend: StoreBackend) async throws {
+        try await self.withScratch(backend) { scratch in
+            let store = try scratch.openAudit()
+            var next: Int64 = 1
+            for size in [0, 1, 3, 5, 16, 21, 64, 85, 150] {
+                let rows = (0..<size).map { index -> AuditEventRow in
+                    let sequence = next + Int64(index)
+                    return AuditEventRow(
+                        sequence: sequence, eventTime: Date(timeIntervalSince1970: 1_700_000_000 + Double(sequence)),
+                        eventName: "Event\(sequence)", principal: sequence % 2 == 0 ? nil : "arn:aws:iam::111122223333:user/u\(sequence)",
+                        secretARN: sequence % 3 == 0 ? "arn:aws:secretsmanager:us-east-1:111122223333:secret:s-abcdef" : nil,
+                        record: #"{"n":\#(sequence)}"#, previousHash: Data([UInt8(sequence % 256)]), hash: Data([UInt8(sequence % 251), 0])
+                    )
+                }
+                try await store.write(faultPoint: .auditTransaction) { tx in try tx.appendAuditEvents(rows) }
+                var query = AuditQuery()
+                query.afterSequence = next - 1
+                query.limit = 1000
+                let asked = query
+                #expect(try await store.read { tx in try tx.auditEvents(asked) } == rows, "a batch of \(size)")
+                next += Int64(size)
+            }
+            // A duplicate sequence at the end of a batch of 70 refuses all 70.
+            let clash = (0..<70).map { index in
+                AuditEventRow(sequence: index == 69 ? 1 : next + Int64(index), eventTime: Date(), eventName: "Clash", principal: nil,
+                              secretARN: nil, record: "{}", previousHash: Data(), hash: Data())
+            }
+            await #expect(throws: (any Error).self) { try await store.write(faultPoint: .auditTransaction) { tx in try tx.appendAuditEvents(clash) } }
+            var everything = AuditQuery()
+            everything.limit = 10_000
+            let all = everything
+            #expect(try await store.read { tx in try tx.auditEvents(all) }.count == Int(next - 1))
+        }
+    }
+
     @Test(arguments: StoreBackend.available) func keysetScanPagesWithoutGapsOrRepeats(_ backend: StoreBackend) async throws {
         try await self.withScratch(backend) { scratch in
             let store = try scratch.open()

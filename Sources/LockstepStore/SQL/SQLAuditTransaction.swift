@@ -38,17 +38,31 @@ struct SQLAuditTransaction<Connection: SQLConnection>: AuditStoreTransaction {
         )
     }
 
-    func appendAuditEvent(_ r: AuditEventRow) throws {
-        try self.connection.query(
-            """
-            INSERT INTO audit_events (sequence, event_time, event_name, principal, secret_arn, record, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .integer(r.sequence), .date(r.eventTime), .text(r.eventName), .optional(r.principal), .optional(r.secretARN),
-                .text(r.record), .blob(r.previousHash), .blob(r.hash),
-            ]
-        )
+    /// Rows per INSERT at most: a batch of a busy second is a few statements (a round trip each on PostgreSQL), and
+    /// each connection prepares at most one statement per size in ``insertSizes``.
+    static var insertSizes: [Int] { [64, 16, 4, 1] }
+
+    func appendAuditEvents(_ rows: [AuditEventRow]) throws {
+        var remaining = rows[...]
+        while !remaining.isEmpty {
+            let size = Self.insertSizes.first { $0 <= remaining.count } ?? 1
+            let chunk = remaining.prefix(size)
+            remaining = remaining.dropFirst(size)
+            var arguments: [SQLValue] = []
+            arguments.reserveCapacity(size * 8)
+            for r in chunk {
+                arguments += [
+                    .integer(r.sequence), .date(r.eventTime), .text(r.eventName), .optional(r.principal), .optional(r.secretARN),
+                    .text(r.record), .blob(r.previousHash), .blob(r.hash),
+                ]
+            }
+            try self.connection.query(Self.insert(rows: size), arguments)
+        }
+    }
+
+    private static func insert(rows: Int) -> String {
+        "INSERT INTO audit_events (sequence, event_time, event_name, principal, secret_arn, record, previous_hash, hash) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     func auditEvents(_ q: AuditQuery) throws -> [AuditEventRow] {
