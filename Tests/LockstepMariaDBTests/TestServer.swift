@@ -18,6 +18,9 @@ struct TestServer: Sendable {
     var log: String?
     /// The throwaway CA that signed the server's certificate (for DNS:localhost only).
     var ca: String?
+    /// The general log's size when ``require()`` was called: what a test scans starts there (a long-lived test
+    /// server's log grows large).
+    var logStart: UInt64 = 0
 
     static let configured: TestServer? = {
         let environment = ProcessInfo.processInfo.environment
@@ -45,7 +48,11 @@ struct TestServer: Sendable {
                     + "run `eval \"$(scripts/testdb.sh start mariadb)\"` first"
             )
         }
-        return configured
+        var server = configured
+        if let log = configured.log {
+            server.logStart = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? NSNumber)?.uint64Value ?? 0
+        }
+        return server
     }
 
     func credentials(
@@ -75,10 +82,13 @@ struct TestServer: Sendable {
         try await MariaDBDriver().connect(self.credentials(user: user, password: password), timeouts: DatabaseTimeouts())
     }
 
-    /// The general log's text; the log tests need it.
+    /// The general log's text since ``require()``; the log tests need it.
     func logText() throws -> String {
         let path = try #require(self.log, "LOCKSTEP_TEST_MARIADB_LOG is not set")
-        return try String(contentsOfFile: path, encoding: .utf8)
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: self.logStart)
+        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
     }
 }
 
