@@ -142,14 +142,15 @@ class Server:
         with open(self.log_path) as f:
             return f.read()
 
-    def client(self, region="us-east-1", key=None, secret=None, node=None, timeout=None):
+    def client(self, region="us-east-1", key=None, secret=None, node=None, timeout=None, retry=True):
         """A boto3 client of the node whose turn it is, or of node number `node`; `timeout` (seconds) bounds each
-        call's connecting and reading (botocore's default: 60 s each)."""
+        call's connecting and reading (botocore's default: 60 s each). botocore's `max_attempts: 1` still retries
+        once (a ServiceUnavailable, a dropped connection); `retry=False` makes every call a single attempt."""
         timeouts = {"connect_timeout": timeout, "read_timeout": timeout} if timeout else {}
         return boto3.client(
             "secretsmanager", endpoint_url=self.urls[node] if node is not None else self.next_url(), region_name=region,
             aws_access_key_id=key or self.access_key_id, aws_secret_access_key=secret or self.secret_access_key,
-            config=Config(retries={"max_attempts": 1}, **timeouts),
+            config=Config(retries={"max_attempts": 1} if retry else {"total_max_attempts": 1}, **timeouts),
         )
 
     def aws(self, *args, region="us-east-1", check=True):

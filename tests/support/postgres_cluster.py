@@ -130,9 +130,9 @@ max_connections = 60
         return os.path.exists(os.path.join(self.data, "postmaster.pid"))
 
     def psql(self, sql, database="postgres"):
-        """Runs SQL over the Unix socket as the superuser; the output, one row a line."""
+        """Runs SQL over the Unix socket as the superuser; the output, one row a line (no trailing newline)."""
         return self._run(["psql", "-h", self.directory, "-p", str(self.port), "-U", USER, "-d", database, "-qAtX",
-                          "-v", "ON_ERROR_STOP=1", "-c", sql], timeout=60)
+                          "-v", "ON_ERROR_STOP=1", "-c", sql], timeout=60).strip()
 
     def uri(self, database, *more, **parameters):
         """The URI of `database` on this server, then on each of `more` (a multi-host URI), with `parameters`."""
@@ -156,9 +156,9 @@ max_connections = 60
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def wait_until_streaming(primary, timeout=30):
-    """Waits until a standby streams from `primary`; its sync_state (`sync` when the primary waits for it)."""
+def wait_until_streaming(primary, sync_state="async", timeout=30):
+    """Waits until a standby streams from `primary` in `sync_state` (`sync`: the primary waits for its flush; a
+    standby first reports `async` while it catches up)."""
     def streaming():
-        rows = primary.psql("SELECT sync_state FROM pg_stat_replication WHERE state = 'streaming'").split()
-        return rows[0] if rows else None
-    return wait_for(streaming, timeout=timeout, what="a standby streaming from the primary")
+        return primary.psql(f"SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = '{sync_state}'") != "0"
+    wait_for(streaming, timeout=timeout, what=f"a standby streaming from the primary ({sync_state})")
