@@ -29,7 +29,7 @@ CALL_TIMEOUT = 15  # seconds a call may take before the test counts it as a hang
 
 class WriteLoad:
     """Writer threads on each node, each creating a secret and then putting new values on it (a new secret every 10
-    writes, so no version is pruned); every answer is recorded with the time it came."""
+    calls, so no version is pruned), reading it now and then; every answer is recorded with the time it came."""
 
     def __init__(self, server, prefix, threads_per_node=2):
         self.server, self.prefix = server, prefix
@@ -57,6 +57,9 @@ class WriteLoad:
             value = f"{node}.{thread}.{n}.{secrets.token_hex(4)}"
             began = time.monotonic()
             try:
+                if secret is not None and n % 3 == 0:  # a read now and then: its failures must be ServiceUnavailable too
+                    client.get_secret_value(SecretId=secret)
+                    continue
                 if secret is None or n % 10 == 0:
                     answer = client.create_secret(Name=f"{self.prefix}/{node}/{thread}/{n}", SecretString=value)
                     secret = answer["Name"]
