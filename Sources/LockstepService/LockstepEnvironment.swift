@@ -173,9 +173,7 @@ public struct LockstepEnvironment: Sendable {
     /// Opening connects to a PostgreSQL store and migrates it, with libpq calls that block their thread, so it runs
     /// on a thread of its own: never on the concurrency pool (whose threads are NIO's event loops in `lockstep`).
     public static func opened(_ configuration: Configuration, create: Bool) async throws -> LockstepEnvironment {
-        let environment = try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try Self.open(configuration, create: create) }) }
-        }
+        let environment = try await Blocking.run { try Self.open(configuration, create: create) }
         try await environment.checkRootKey()
         return environment
     }
