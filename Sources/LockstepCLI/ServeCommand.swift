@@ -205,7 +205,7 @@ extension ServeCommand {
                 pause = min(pause, deadline - now)
                 logger.warning(
                     "the store can't be reached; trying again",
-                    metadata: ["attempt": "\(attempt)", "retry_in": "\(pause)", "error": .string(error.description)]
+                    metadata: ["attempt": "\(attempt)", "retry_in_ms": "\(Int(pause / .milliseconds(1)))", "error": .string(error.description)]
                 )
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(5))
