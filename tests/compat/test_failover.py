@@ -95,13 +95,15 @@ class WriteLoad:
         assert max((took for *_, took, _ in self.refused), default=0) < CALL_TIMEOUT
         late = [(node, f"began {at - took - back:.3f} s after") for node, _, _, took, at in self.refused if at - took > back]
         assert not late, late
-        reader = self.server.client(node=0, timeout=CALL_TIMEOUT)
+        readers = [self.server.client(node=n, timeout=CALL_TIMEOUT) for n in range(self.server.nodes)]
 
-        def read_back(write):
-            _, name, version, value, _ = write
+        def read_back(write):  # on the node that didn't write it
+            node, name, version, value, _ = write
+            reader = readers[(node + 1) % len(readers)]
             return reader.get_secret_value(SecretId=name, VersionId=version)["SecretString"] == value
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            lost = [write for write, ok in zip(self.acknowledged, pool.map(read_back, self.acknowledged)) if not ok]
+            found = list(pool.map(read_back, self.acknowledged))
+        lost = [write for write, ok in zip(self.acknowledged, found) if not ok]
         assert not lost, lost[:5]
 
 
