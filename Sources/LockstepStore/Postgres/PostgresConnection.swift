@@ -52,8 +52,13 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         // own settings win over these defaults. TCP keepalives notice a server that vanished without closing its
         // connections (a failed-over machine, a cut network) in about 20 s, where a connection waiting for an answer
         // would otherwise hang for as long as the kernel retransmits (15 minutes or more).
-        let keywords = ["application_name", "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname"]
-        let values = [applicationName, "10", "10", "3", "3", "20000", connectionString]
+        let settings = [
+            ("application_name", applicationName), ("connect_timeout", "10"),
+            ("keepalives_idle", "10"), ("keepalives_interval", "3"), ("keepalives_count", "3"), ("tcp_user_timeout", "20000"),
+            ("dbname", connectionString),
+        ]
+        let keywords = settings.map(\.0)
+        let values = settings.map(\.1)
         let connection = Self.withCStrings(keywords) { k in
             Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
