@@ -147,7 +147,8 @@ public final class AuditLog: Service, Sendable {
             } catch {
                 guard ContinuousClock.now + delay < deadline else { throw error }
                 try? await Task.sleep(for: delay)
-                delay *= 2
+                // At most a quarter second apart: a database back from a restart is written to at once.
+                delay = min(delay * 2, .milliseconds(250))
             }
         }
     }

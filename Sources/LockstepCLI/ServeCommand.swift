@@ -79,6 +79,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Rotations run at once by the scheduler.")
     var maxConcurrentRotations = 4
 
+    @Option(
+        help: """
+            Seconds to keep trying a PostgreSQL store that can't be reached at start-up (down, starting, or only a \
+            standby), each attempt logged, waiting longer between them; then exit with status 1. 0 tries once.
+            """
+    )
+    var storeWait: Double = 30
+
     @OptionGroup var rotation: RotationOptions
 
     func validate() throws {
@@ -87,6 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         guard self.idleTimeout > 0, self.idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be between 0 and 86400 seconds") }
         guard (0...60_000).contains(self.auditBatchMs) else { throw ValidationError("--audit-batch-ms must be between 0 and 60000") }
+        guard (0...86_400).contains(self.storeWait) else { throw ValidationError("--store-wait must be between 0 and 86400 seconds") }
         guard self.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard (1...604_800).contains(self.auditDigestInterval) else { throw ValidationError("--audit-digest-interval must be 1 to 604800 seconds") }
         if let retention = self.auditRetention, DurationText.parse(retention) == nil {
@@ -120,7 +129,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.audit.batchInterval = .milliseconds(self.auditBatchMs)
         options.accessControl = !self.benchmarkWithoutAccessControl
         let configuration = options
-        let setup = try RotationSetup(try await LockstepEnvironment.opened(configuration, create: true), options: self.rotation)
+        let opened = try await Self.open(configuration, waiting: .milliseconds(Int64(self.storeWait * 1_000)), logger: logger)
+        let setup = try RotationSetup(opened, options: self.rotation)
         let environment = setup.environment
         // Refuse a log that ends before, or differs from, its newest signed digest (wiped, truncated, rolled back).
         try await environment.auditLog.prepareMaintenance()
@@ -169,6 +179,39 @@ struct ServeCommand: AsyncParsableCommand {
             writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (store \(configuration.storeLocation))")
         }
         try await app.runService()
+    }
+}
+
+extension ServeCommand {
+    /// Opens the store, trying again while its database can't be reached (a node started before its database, or
+    /// during a failover) for up to `wait`, with a logged attempt each time and a longer pause after each (0.5 s
+    /// doubling up to 5 s); then gives up with libpq's last message. Anything else (a wrong key, a bad path) fails at once.
+    static func open(_ configuration: LockstepEnvironment.Configuration, waiting wait: Duration, logger: Logger) async throws -> LockstepEnvironment {
+        let clock = ContinuousClock()
+        let deadline = clock.now + wait
+        var pause = Duration.milliseconds(500)
+        var attempt = 1
+        while true {
+            do {
+                return try await LockstepEnvironment.opened(configuration, create: true)
+            } catch let error as LockstepEnvironment.Error where error.isStoreUnavailable {
+                let now = clock.now
+                guard now < deadline else {
+                    guard wait > .zero else { throw error }
+                    throw LockstepEnvironment.Error(
+                        description: "\(error.description) (gave up after \(attempt) attempts in \(Int(wait.components.seconds)) s; see --store-wait)"
+                    )
+                }
+                pause = min(pause, deadline - now)
+                logger.warning(
+                    "the store can't be reached; trying again",
+                    metadata: ["attempt": "\(attempt)", "retry_in_ms": "\(Int(pause / .milliseconds(1)))", "error": .string(error.description)]
+                )
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+                attempt += 1
+            }
+        }
     }
 }
 

@@ -32,7 +32,7 @@ struct StoreCommand: AsyncParsableCommand {
                 case .postgres(let uri) = target
             else { throw ValidationError("--to must be a PostgreSQL URI (postgresql://...)") }
             let source = URL(fileURLWithPath: self.from)
-            let copied = try StoreCopy.copy(from: source, to: uri)
+            let copied = try await Blocking.run { try StoreCopy.copy(from: source, to: uri) }
             for (table, rows) in copied where rows > 0 { print("\(table): \(rows) rows") }
             var configuration = StoreOptions.configuration(dataDir: self.from, rootKeyFile: self.rootKeyFile, region: nil, accountId: nil)
             configuration.store = target

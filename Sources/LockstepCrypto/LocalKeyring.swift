@@ -46,7 +46,7 @@ public final class LocalKeyring: KeyProvider {
         do {
             found = try Self.lookup(reference, in: source)
         } catch {
-            throw SecretsManagerError(.internalServiceError, "The key store could not be read.")
+            throw Self.storeFailure(error, else: SecretsManagerError(.internalServiceError, "The key store could not be read."))
         }
         guard let found else {
             if reference == Self.defaultAlias || reference.hasSuffix(":\(Self.defaultAlias)") { return try self.defaultKey(in: source) }
@@ -138,10 +138,8 @@ public final class LocalKeyring: KeyProvider {
         do {
             if let id = try source.masterKeyId(alias: Self.defaultAlias) { return id }
             return try self.makeKey(aliases: [Self.defaultAlias], description: "Default key for Secrets Manager", in: source).keyId
-        } catch let error as SecretsManagerError {
-            throw error
         } catch {
-            throw SecretsManagerError(.internalServiceError, "The key store could not be written.")
+            throw Self.storeFailure(error, else: SecretsManagerError(.internalServiceError, "The key store could not be written."))
         }
     }
 
@@ -174,7 +172,7 @@ public final class LocalKeyring: KeyProvider {
 
     private func currentMaterial(keyId: String, in source: any MasterKeySource) throws(SecretsManagerError) -> (Int, SymmetricKey) {
         let record: MasterKeyRecord?
-        do { record = try source.masterKey(id: keyId) } catch { throw .encryptionFailure }
+        do { record = try source.masterKey(id: keyId) } catch { throw Self.storeFailure(error, else: .encryptionFailure) }
         guard let record, let material = try self.material(keyId: keyId, version: record.currentVersion, in: source) else {
             throw .encryptionFailure
         }
@@ -185,7 +183,7 @@ public final class LocalKeyring: KeyProvider {
         let id = MaterialID(keyId: keyId, version: version)
         if let cached = self.cache.withLock({ $0[id] }) { return cached }
         let record: MasterKeyRecord?
-        do { record = try source.masterKey(id: keyId) } catch { throw .decryptionFailure }
+        do { record = try source.masterKey(id: keyId) } catch { throw Self.storeFailure(error, else: .decryptionFailure) }
         guard let wrapped = record?.wrappedMaterials[version] else { return nil }
         do {
             let box = try AES.GCM.SealedBox(combined: wrapped)
@@ -195,6 +193,13 @@ public final class LocalKeyring: KeyProvider {
         } catch {
             throw .decryptionFailure
         }
+    }
+
+    /// What a failed read or write of the key store answers: the store's own answer when it has one (a database
+    /// that can't be reached is ServiceUnavailable, not a key that can't encrypt), else `fallback`.
+    private static func storeFailure(_ error: any Error, else fallback: SecretsManagerError) -> SecretsManagerError {
+        if let error = error as? SecretsManagerError { return error }
+        return (error as? any AWSAnswerable)?.awsError ?? fallback
     }
 
     private func wrapMaterial(_ material: SymmetricKey, keyId: String, version: Int) throws -> Data {

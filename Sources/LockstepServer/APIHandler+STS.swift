@@ -107,7 +107,8 @@ extension APIHandler {
             ]
             response = try? JSONEncoder().encode(elements)
         case .failure(let failure):
-            error = failure as? SecretsManagerError ?? SecretsManagerError(.internalServiceError, "An error occurred on the server side.")
+            // A store that can't be reached answers ServiceUnavailable here too (SecretsManagerError.answering).
+            error = SecretsManagerError.answering(failure)
         }
         let principal = caller.principal
         var event = AuditEvent(

@@ -60,6 +60,14 @@ public struct LockstepEnvironment: Sendable {
     /// A data directory that can't be opened. Messages name paths, never key material.
     public struct Error: Swift.Error, CustomStringConvertible {
         public let description: String
+        /// The store's database could not be reached (down, starting, shutting down, or only a standby where a
+        /// read-write server is asked for): worth trying again later, unlike a wrong path or key.
+        public var isStoreUnavailable = false
+
+        public init(description: String, isStoreUnavailable: Bool = false) {
+            self.description = description
+            self.isStoreUnavailable = isStoreUnavailable
+        }
     }
 
     public let configuration: Configuration
@@ -126,7 +134,7 @@ public struct LockstepEnvironment: Sendable {
                 store = postgres
                 auditStore = try PostgresAuditStore(connectionString: connectionString)
             } catch let error as PostgresStoreError {
-                throw Error(description: "can't open the store \(location): \(error.message)")
+                throw Error(description: "can't open the store \(location): \(error.message)", isStoreUnavailable: error.isUnavailable)
             }
         }
         // A new root key only for a new store: one that already holds data would have every secret, key and audit
@@ -161,8 +169,11 @@ public struct LockstepEnvironment: Sendable {
     }
 
     /// Opens a data directory and checks that its root key opens its keyring: what every command uses.
+    ///
+    /// Opening connects to a PostgreSQL store and migrates it, with libpq calls that block their thread, so it runs
+    /// on a thread of its own: never on the concurrency pool (whose threads are NIO's event loops in `lockstep`).
     public static func opened(_ configuration: Configuration, create: Bool) async throws -> LockstepEnvironment {
-        let environment = try Self.open(configuration, create: create)
+        let environment = try await Blocking.run { try Self.open(configuration, create: create) }
         try await environment.checkRootKey()
         return environment
     }

@@ -32,13 +32,42 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The URI as libpq reads it (`scheme://[userinfo@][host[:port][,...]][/dbname][?param=value&...]`), with the
+    /// password of the userinfo and the value of every `password` parameter replaced by `****`; everything else
+    /// (user, every host and port, database, other parameters) as written, percent-encoding included.
+    ///
+    /// Like libpq, the userinfo ends at the first `@` before the first `/`. A URI that still holds an `@` in its hosts
+    /// or database (a password with a raw `@` or `/`, which libpq would misread too), or whose user name would hold a
+    /// `?`, is not shown at all: a password is never printed, even from a malformed URI.
     static func redacted(_ uri: String) -> String {
-        guard var components = URLComponents(string: uri) else { return "postgresql://(unparsable URI)" }
-        if components.password != nil { components.password = "****" }
-        components.queryItems = components.queryItems?.map { item in
-            item.name.lowercased() == "password" ? URLQueryItem(name: item.name, value: "****") : item
+        let unparsable = "postgresql://(unparsable URI, not shown)"
+        guard let separator = uri.range(of: "://") else { return unparsable }
+        let scheme = uri[..<separator.upperBound]
+        var rest = uri[separator.upperBound...]
+        var userinfo = ""
+        if let end = rest.firstIndex(where: { $0 == "@" || $0 == "/" }), rest[end] == "@" {
+            let credentials = rest[..<end]
+            let colon = credentials.firstIndex(of: ":")
+            let user = credentials[..<(colon ?? credentials.endIndex)]
+            // An `@` in a query with no userinfo before it: the "user" would be the query, parameters and all.
+            guard !user.contains("?") else { return unparsable }
+            userinfo = colon == nil ? user + "@" : user + ":****@"
+            rest = rest[rest.index(after: end)...]
         }
-        return components.string ?? "postgresql://(unparsable URI)"
+        let queryStart = rest.firstIndex(of: "?") ?? rest.endIndex
+        let location = rest[..<queryStart]
+        guard !location.contains("@") else { return unparsable }
+        var query = ""
+        if queryStart < rest.endIndex {
+            let parameters = rest[rest.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false).map { parameter in
+                guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }
+                let name = parameter[..<equals]
+                let decoded = name.removingPercentEncoding ?? String(name)
+                return decoded.lowercased() == "password" ? name + "=****" : String(parameter)
+            }
+            query = "?" + parameters.joined(separator: "&")
+        }
+        return scheme + userinfo + location + query
     }
 }
 

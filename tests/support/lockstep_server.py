@@ -47,10 +47,10 @@ class Server:
     `nofile` lowers the server's open-file limit. With LOCKSTEP_TEST_STORE=postgres, `nodes` nodes on a fresh
     database (`url` is the first's; clients and aws CLI calls take turns between `urls`)."""
 
-    def __init__(self, *extra_args, nofile=None, nodes=2, store=None, database=None, root_key=None, port=None):
+    def __init__(self, *extra_args, nofile=None, nodes=2, store=None, database=None, root_key=None, port=None, uri=None):
         """`store` overrides LOCKSTEP_TEST_STORE; `database` runs the nodes on an existing PostgreSQL database (dropped
         on close) with `root_key` (base64), instead of a new store; `port` reaches PostgreSQL through another port
-        (a relay)."""
+        (a relay); `uri` runs the nodes on the database of that URI, another server's (not dropped)."""
         self.directory = tempfile.mkdtemp(prefix="lockstep-test-")
         self.log_path = os.path.join(self.directory, "server.log")
         self.log = open(self.log_path, "w+")
@@ -78,6 +78,8 @@ class Server:
             postgres_admin(f"CREATE DATABASE {self.database}")
         if self.database:
             self.store_uri = postgres_uri(self.database, port)
+        if uri:
+            self.store_uri = uri
         self.start()
 
     def start(self):
@@ -141,12 +143,15 @@ class Server:
         with open(self.log_path) as f:
             return f.read()
 
-    def client(self, region="us-east-1", key=None, secret=None, node=None):
-        """A boto3 client of the node whose turn it is, or of node number `node`."""
+    def client(self, region="us-east-1", key=None, secret=None, node=None, timeout=None, retry=True):
+        """A boto3 client of the node whose turn it is, or of node number `node`; `timeout` (seconds) bounds each
+        call's connecting and reading (botocore's default: 60 s each). botocore's `max_attempts: 1` still retries
+        once (a ServiceUnavailable, a dropped connection); `retry=False` makes every call a single attempt."""
+        timeouts = {"connect_timeout": timeout, "read_timeout": timeout} if timeout else {}
         return boto3.client(
             "secretsmanager", endpoint_url=self.urls[node] if node is not None else self.next_url(), region_name=region,
             aws_access_key_id=key or self.access_key_id, aws_secret_access_key=secret or self.secret_access_key,
-            config=Config(retries={"max_attempts": 1}),
+            config=Config(retries={"max_attempts": 1} if retry else {"total_max_attempts": 1}, **timeouts),
         )
 
     def aws(self, *args, region="us-east-1", check=True):

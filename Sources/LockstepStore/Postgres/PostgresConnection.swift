@@ -49,9 +49,16 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// Connects with a libpq connection URI or keyword string (`postgresql://user:pass@host:port/db?...`).
     init(_ connectionString: String, applicationName: String = "lockstep") throws {
         // `expand_dbname`: the string is expanded in place, and later settings override earlier ones, so the URI's
-        // own application_name and connect_timeout win over these defaults.
-        let keywords = ["application_name", "connect_timeout", "dbname"]
-        let values = [applicationName, "10", connectionString]
+        // own settings win over these defaults. TCP keepalives notice a server that vanished without closing its
+        // connections (a failed-over machine, a cut network) in about 20 s, where a connection waiting for an answer
+        // would otherwise hang for as long as the kernel retransmits (15 minutes or more).
+        let settings = [
+            ("application_name", applicationName), ("connect_timeout", "10"),
+            ("keepalives_idle", "10"), ("keepalives_interval", "3"), ("keepalives_count", "3"), ("tcp_user_timeout", "20000"),
+            ("dbname", connectionString),
+        ]
+        let keywords = settings.map(\.0)
+        let values = settings.map(\.1)
         let connection = Self.withCStrings(keywords) { k in
             Self.withCStrings(values) { v in PQconnectdbParams(k, v, 1) }
         }
@@ -69,6 +76,11 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
     /// False once the server closed the connection or the network failed: the pool replaces it.
     var isHealthy: Bool { PQstatus(self.handle) == CONNECTION_OK && PQtransactionStatus(self.handle) == PQTRANS_IDLE }
+
+    /// ``isHealthy``, after reading whatever the server sent an idle connection without being asked (without
+    /// blocking: libpq's socket is non-blocking): a server shutting down (a restart, a failover) says FATAL and
+    /// closes, which libpq only notices when it next reads.
+    var isAlive: Bool { self.isHealthy && PQconsumeInput(self.handle) == 1 && self.isHealthy }
 
     /// Runs statements without arguments (several, separated by semicolons, for migrations).
     func execute(_ sql: String) throws {
@@ -190,8 +202,11 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
         return output
     }
 
+    /// libpq's message on one line (a multi-host URI's has a line, and a hint line, per host tried).
     private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
-        message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unknown error"
+        guard let message else { return "unknown error" }
+        return String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+            .replacingOccurrences(of: "\n\t", with: " ").replacingOccurrences(of: "\n", with: "; ")
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {

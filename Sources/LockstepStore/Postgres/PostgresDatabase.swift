@@ -13,7 +13,8 @@ import Synchronization
 /// - A read is one `REPEATABLE READ READ ONLY` transaction: a consistent snapshot, never waiting for writers.
 /// - A connection that fails is dropped and replaced on the next use; the transaction that met the failure fails with
 ///   ``PostgresStoreError/isUnavailable`` (nothing half-written: PostgreSQL rolls back a transaction whose
-///   connection died).
+///   connection died). A connection the server closed while it sat idle (a restart, a failover) is noticed before
+///   use, or at its `BEGIN`, and replaced at once: the transaction runs on the new one.
 final class PostgresDatabase: Sendable {
     struct Configuration: Sendable {
         var connections = 4
@@ -30,13 +31,30 @@ final class PostgresDatabase: Sendable {
             self.queue = DispatchQueue(label: label)
         }
 
-        /// The lane's connection, opened again when it is missing or broken.
-        func connected(_ connectionString: String) throws -> PostgresConnection {
-            if let connection = self.connection, connection.isHealthy { return connection }
+        /// The lane's connection, opened again when it is missing, broken or closed by the server; `reused` says
+        /// it was already open (so it may still turn out to be dead at its first statement).
+        func connected(_ connectionString: String) throws -> (connection: PostgresConnection, reused: Bool) {
+            if let connection = self.connection, connection.isAlive { return (connection, true) }
             self.connection = nil
             let connection = try PostgresConnection(connectionString)
             self.connection = connection
-            return connection
+            return (connection, false)
+        }
+
+        /// Opens a transaction with `begin`. A reused connection that fails there was closed by a server that went
+        /// away since its last use (restarted, failed over): nothing of the transaction was sent, so it starts again
+        /// on a new connection, which is where a multi-host URI finds the new primary.
+        func begin(_ begin: String, _ connectionString: String) throws -> PostgresConnection {
+            let (connection, reused) = try self.connected(connectionString)
+            do {
+                try connection.execute(begin)
+                return connection
+            } catch let error as PostgresStoreError where reused && error.isUnavailable {
+                self.connection = nil
+                let connection = try self.connected(connectionString).connection
+                try connection.execute(begin)
+                return connection
+            }
         }
     }
 
@@ -62,9 +80,8 @@ final class PostgresDatabase: Sendable {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await self.run { connection in
-            try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            return try Self.finish(connection, body)
+        try await self.run(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { connection in
+            try Self.finish(connection, body)
         }
     }
 
@@ -72,9 +89,8 @@ final class PostgresDatabase: Sendable {
     /// after `body`, before COMMIT.
     func write<T: Sendable>(faultPoint: FaultPoint, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let lock = self.writeLock
-        return try await self.run { connection in
-            try connection.execute("BEGIN")
-            return try Self.finish(connection) { connection in
+        return try await self.run(begin: "BEGIN") { connection in
+            try Self.finish(connection) { connection in
                 try connection.query("SELECT pg_advisory_xact_lock(?)", [.integer(lock)])
                 let result = try body(connection)
                 if FaultInjection.reach(faultPoint) {
@@ -96,9 +112,10 @@ final class PostgresDatabase: Sendable {
         }
     }
 
-    /// Checks a lane out of the pool (waiting for one when all are busy), runs `body` on its queue with its
-    /// connection (opening one if needed), and replaces a connection that is no longer healthy.
-    private func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    /// Checks a lane out of the pool (waiting for one when all are busy), opens a transaction with `begin` on its
+    /// queue (connecting if needed) and runs `body` in it; a connection that failed is dropped, so the next
+    /// transaction of the lane connects afresh.
+    private func run<T: Sendable>(begin: String, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let index = await self.checkOut()
         defer { self.checkIn(index) }
         let lane = self.lanes[index]
@@ -107,11 +124,15 @@ final class PostgresDatabase: Sendable {
             lane.queue.async {
                 continuation.resume(
                     with: Result {
-                        let connection = try lane.connected(connectionString)
                         do {
+                            let connection = try lane.begin(begin, connectionString)
                             return try body(connection)
                         } catch {
-                            if !connection.isHealthy { lane.connection = nil }
+                            if let connection = lane.connection,
+                                !connection.isHealthy || (error as? PostgresStoreError)?.isUnavailable == true
+                            {
+                                lane.connection = nil
+                            }
                             throw error
                         }
                     }
