@@ -117,6 +117,31 @@ import Testing
         }
     }
 
+    /// Every pooled connection closed by the server while idle (a restart, `pg_terminate_backend`): the next reads
+    /// and writes run on new connections, none fails. Reads send BEGIN with their first statement and don't wait
+    /// for their COMMIT, so this also checks a connection whose COMMIT answer was never read is reused cleanly.
+    @Test(.enabled(if: StoreBackend.available.contains(.postgres))) func postgresConnectionsClosedWhileIdleAreReplacedUnnoticed() async throws {
+        try await self.withScratch(.postgres) { scratch in
+            let store = try scratch.open()
+            let scope = Scope(account: "111122223333", region: "us-east-1")
+            _ = try await store.write { tx in try tx.insertSecret(self.secret("kept")) }
+            func readAll() async throws {
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<16 { group.addTask { try await store.read { tx in try tx.secret(scope: scope, name: "kept") } != nil } }
+                    for try await found in group { #expect(found) }
+                }
+            }
+            try await readAll()  // every lane has a connection now
+            let closed = try scratch.count(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            #expect((closed ?? 0) >= 2)
+            try await readAll()
+            _ = try await store.write { tx in try tx.insertSecret(self.secret("after")) }
+            #expect(try await store.read { tx in try tx.secret(scope: scope, name: "after") } != nil)
+        }
+    }
+
     @Test(arguments: StoreBackend.available) func aFailedWriteLeavesNothingBehind(_ backend: StoreBackend) async throws {
         try await self.withScratch(backend) { scratch in
             let store = try scratch.open()

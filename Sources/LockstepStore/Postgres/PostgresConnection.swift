@@ -45,6 +45,11 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// SQL (as written, with `?`) → the name of its prepared statement on this connection.
     private var prepared: [String: String] = [:]
     private(set) var changes = 0
+    /// The transaction's `BEGIN`, not yet sent: it goes with the transaction's first statement, in one round trip
+    /// (libpq's pipeline mode), so a read of one statement costs one round trip, not three with its COMMIT.
+    private var deferredBegin: (sql: String, reconnectIfStale: Bool)?
+    /// A read-only transaction's COMMIT was sent without waiting; its answer is read before the connection's next use.
+    private var commitInFlight = false
 
     /// Connects with a libpq connection URI or keyword string (`postgresql://user:pass@host:port/db?...`).
     init(_ connectionString: String, applicationName: String = "lockstep") throws {
@@ -74,16 +79,63 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
 
     deinit { PQfinish(self.handle) }
 
-    /// False once the server closed the connection or the network failed: the pool replaces it.
-    var isHealthy: Bool { PQstatus(self.handle) == CONNECTION_OK && PQtransactionStatus(self.handle) == PQTRANS_IDLE }
+    /// False once the server closed the connection or the network failed: the pool replaces it. (Reads the answer
+    /// of a COMMIT still in flight first.)
+    var isHealthy: Bool {
+        self.settle()
+        return PQstatus(self.handle) == CONNECTION_OK && PQtransactionStatus(self.handle) == PQTRANS_IDLE
+    }
 
     /// ``isHealthy``, after reading whatever the server sent an idle connection without being asked (without
     /// blocking: libpq's socket is non-blocking): a server shutting down (a restart, a failover) says FATAL and
     /// closes, which libpq only notices when it next reads.
     var isAlive: Bool { self.isHealthy && PQconsumeInput(self.handle) == 1 && self.isHealthy }
 
+    // MARK: Transactions
+
+    /// Opens a transaction with `sql` (`BEGIN ...`), sent with its first statement. `reconnectIfStale`: the
+    /// connection was idle in the pool, so when that first round trip finds it closed by the server (restarted,
+    /// failed over since), nothing of the transaction ran, and it is reconnected (where a multi-host URI finds the
+    /// new primary) and sent again once.
+    func begin(_ sql: String, reconnectIfStale: Bool) {
+        self.settle()
+        self.deferredBegin = (sql, reconnectIfStale)
+    }
+
+    /// Commits, waiting for the server's answer (a write is durable only then).
+    func commit() throws {
+        guard self.deferredBegin == nil else { return self.deferredBegin = nil }  // nothing was sent
+        try self.execute("COMMIT")
+    }
+
+    /// Ends a read-only transaction without waiting: nothing it did can fail to commit. The answer is read before
+    /// the connection's next use.
+    func commitReadOnly() {
+        guard self.deferredBegin == nil else { return self.deferredBegin = nil }
+        self.commitInFlight = PQsendQuery(self.handle, "COMMIT") == 1
+    }
+
+    func rollback() {
+        guard self.deferredBegin == nil else { return self.deferredBegin = nil }
+        try? self.execute("ROLLBACK")
+    }
+
+    /// Reads (and drops) the answer of a COMMIT sent without waiting.
+    private func settle() {
+        guard self.commitInFlight else { return }
+        self.commitInFlight = false
+        while let result = PQgetResult(self.handle) { PQclear(result) }
+    }
+
+    // MARK: Statements
+
     /// Runs statements without arguments (several, separated by semicolons, for migrations).
     func execute(_ sql: String) throws {
+        self.settle()
+        if let begin = self.deferredBegin {
+            self.deferredBegin = nil
+            try self.execute(begin.sql)
+        }
         let result = PQexec(self.handle, sql)
         defer { PQclear(result) }
         try self.check(result)
@@ -106,7 +158,8 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
     /// bytes with their length (binary format), so a string is never cut at a NUL (PostgreSQL refuses a NUL in
     /// text outright: the statement fails, nothing is stored). Results come back as text.
     private func run(_ sql: String, _ arguments: [SQLValue]) throws -> OpaquePointer? {
-        let name = try self.statement(sql)
+        self.settle()
+        var name = try self.statement(sql)
         var buffers: [[UInt8]] = []
         var formats: [Int32] = []
         buffers.reserveCapacity(arguments.count)
@@ -130,17 +183,89 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
             }
         }
         let lengths = buffers.map { Int32($0.count) }
-        let result = Self.withPointers(buffers, nulls: arguments.map { if case .null = $0 { true } else { false } }) { values in
-            PQexecPrepared(self.handle, name, Int32(arguments.count), values, lengths, formats, 0)
+        let nulls = arguments.map { if case .null = $0 { true } else { false } }
+        let execute = { (name: String) -> OpaquePointer? in
+            Self.withPointers(buffers, nulls: nulls) { values in
+                PQexecPrepared(self.handle, name, Int32(arguments.count), values, lengths, formats, 0)
+            }
         }
+        let result: OpaquePointer?
+        if let begin = self.deferredBegin {
+            self.deferredBegin = nil
+            do {
+                result = try self.pipelined(begin: begin.sql, name: name, buffers: buffers, nulls: nulls, lengths: lengths, formats: formats)
+            } catch let error as PostgresStoreError where begin.reconnectIfStale && PQstatus(self.handle) != CONNECTION_OK {
+                // Closed by the server while idle in the pool: nothing of the transaction ran. Reconnect in place
+                // (libpq keeps every setting; a multi-host URI tries its hosts again) and send it once more.
+                PQreset(self.handle)
+                guard PQstatus(self.handle) == CONNECTION_OK else { throw error }
+                self.prepared = [:]
+                name = try self.statement(sql)
+                result = try self.pipelined(begin: begin.sql, name: name, buffers: buffers, nulls: nulls, lengths: lengths, formats: formats)
+            }
+        } else {
+            result = execute(name)
+            do {
+                try self.check(result)
+            } catch {
+                PQclear(result)
+                throw error
+            }
+        }
+        self.changes = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return result
+    }
+
+    /// `begin`, then the prepared statement `name`, in one round trip; the statement's result (checked), or the
+    /// error of whichever failed first.
+    private func pipelined(
+        begin: String, name: String, buffers: [[UInt8]], nulls: [Bool], lengths: [Int32], formats: [Int32]
+    ) throws -> OpaquePointer? {
+        guard PQenterPipelineMode(self.handle) == 1 else { throw self.connectionError() }
+        let sent = Self.withPointers(buffers, nulls: nulls) { values in
+            PQsendQueryParams(self.handle, begin, 0, nil, nil, nil, nil, 0) == 1
+                && PQsendQueryPrepared(self.handle, name, Int32(buffers.count), values, lengths, formats, 0) == 1
+                && PQpipelineSync(self.handle) == 1
+        }
+        // Each query's results end with a NULL; the sync's marker ends the pipeline. A broken connection returns
+        // NULL for good: stop there.
+        var results: [OpaquePointer] = []
+        var synced = false
+        var emptyReads = 0
+        while sent, !synced, emptyReads < 3 {
+            guard let result = PQgetResult(self.handle) else {
+                emptyReads = PQstatus(self.handle) == CONNECTION_OK ? emptyReads + 1 : 3
+                continue
+            }
+            emptyReads = 0
+            if PQresultStatus(result) == PGRES_PIPELINE_SYNC {
+                PQclear(result)
+                synced = true
+            } else {
+                results.append(result)
+            }
+        }
+        PQexitPipelineMode(self.handle)
+        defer { results.dropFirst(2).forEach { PQclear($0) } }
+        guard synced, results.count >= 2 else {
+            results.prefix(2).forEach { PQclear($0) }
+            throw self.connectionError()
+        }
+        let (opened, result) = (results[0], results[1])
         do {
+            defer { PQclear(opened) }
+            try self.check(opened)
             try self.check(result)
         } catch {
             PQclear(result)
             throw error
         }
-        self.changes = Int(String(cString: PQcmdTuples(result))) ?? 0
         return result
+    }
+
+    /// The connection's own error (no result to read it from), as a connection failure when the connection is down.
+    private func connectionError() -> PostgresStoreError {
+        PostgresStoreError(state: PQstatus(self.handle) == CONNECTION_OK ? "" : "08006", message: Self.trimmed(PQerrorMessage(self.handle)))
     }
 
     private func statement(_ sql: String) throws -> String {

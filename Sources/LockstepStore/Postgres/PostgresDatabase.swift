@@ -10,7 +10,9 @@ import Synchronization
 ///   serialized across all nodes exactly as SQLite serializes them in one file: every check-then-write a service
 ///   operation makes inside its transaction holds, whichever node runs it. The secrets and the audit log take
 ///   different locks.
-/// - A read is one `REPEATABLE READ READ ONLY` transaction: a consistent snapshot, never waiting for writers.
+/// - A read is one `REPEATABLE READ READ ONLY` transaction: a consistent snapshot, never waiting for writers. Its
+///   BEGIN travels with its first statement and its COMMIT is not waited for, so a one-statement read (GetSecretValue)
+///   is one round trip; a write's BEGIN travels with its advisory lock, and its COMMIT is waited for.
 /// - A connection that fails is dropped and replaced on the next use; the transaction that met the failure fails with
 ///   ``PostgresStoreError/isUnavailable`` (nothing half-written: PostgreSQL rolls back a transaction whose
 ///   connection died). A connection the server closed while it sat idle (a restart, a failover) is noticed before
@@ -41,20 +43,12 @@ final class PostgresDatabase: Sendable {
             return (connection, false)
         }
 
-        /// Opens a transaction with `begin`. A reused connection that fails there was closed by a server that went
-        /// away since its last use (restarted, failed over): nothing of the transaction was sent, so it starts again
-        /// on a new connection, which is where a multi-host URI finds the new primary.
+        /// Opens a transaction with `begin` (sent with its first statement). A reused connection that turns out
+        /// closed there is reconnected and the transaction sent again (``PostgresConnection/begin(_:reconnectIfStale:)``).
         func begin(_ begin: String, _ connectionString: String) throws -> PostgresConnection {
             let (connection, reused) = try self.connected(connectionString)
-            do {
-                try connection.execute(begin)
-                return connection
-            } catch let error as PostgresStoreError where reused && error.isUnavailable {
-                self.connection = nil
-                let connection = try self.connected(connectionString).connection
-                try connection.execute(begin)
-                return connection
-            }
+            connection.begin(begin, reconnectIfStale: reused)
+            return connection
         }
     }
 
@@ -81,7 +75,14 @@ final class PostgresDatabase: Sendable {
 
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await self.run(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") { connection in
-            try Self.finish(connection, body)
+            do {
+                let result = try body(connection)
+                connection.commitReadOnly()
+                return result
+            } catch {
+                connection.rollback()
+                throw error
+            }
         }
     }
 
@@ -104,10 +105,10 @@ final class PostgresDatabase: Sendable {
     private static func finish<T>(_ connection: PostgresConnection, _ body: (PostgresConnection) throws -> T) throws -> T {
         do {
             let result = try body(connection)
-            try connection.execute("COMMIT")
+            try connection.commit()
             return result
         } catch {
-            try? connection.execute("ROLLBACK")
+            connection.rollback()
             throw error
         }
     }
