@@ -79,6 +79,20 @@ private let context = EncryptionContext(
         expectError(.internalServiceError) { try fixture.keyring.resolve("alias/app", in: FailingKeySource()) }
         expectError(.internalServiceError) { try fixture.keyring.resolve(nil, in: FailingKeySource()) }
     }
+
+    /// A store that can't be reached (a database restarting or failing over) is the store's answer, ServiceUnavailable,
+    /// not a key that can't encrypt or decrypt (EncryptionFailure, DecryptionFailure: 400s the SDKs don't retry).
+    @Test func anUnreachableStoreAnswersServiceUnavailable() throws {
+        let fixture = KeyringFixture()
+        let keyId = try fixture.keyring.createKey(alias: "alias/app", description: "app", in: fixture.source).keyId
+        let (_, wrapped) = try fixture.keyring.generateDataKey(keyId: keyId, context: context, in: fixture.source)
+        let keyring = fixture.freshKeyring()  // nothing cached
+        let away = UnavailableKeySource()
+        expectError(.serviceUnavailable) { try keyring.resolve("alias/app", in: away) }
+        expectError(.serviceUnavailable) { try keyring.resolve(nil, in: away) }
+        expectError(.serviceUnavailable) { try keyring.generateDataKey(keyId: keyId, context: context, in: away) }
+        expectError(.serviceUnavailable) { try keyring.unwrapDataKey(wrapped, keyId: keyId, context: context, in: away) }
+    }
 }
 
 @Suite struct KeyringManagementTests {

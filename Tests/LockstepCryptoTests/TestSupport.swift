@@ -34,6 +34,18 @@ struct FailingKeySource: MasterKeySource {
     func allMasterKeys() throws -> [MasterKeyRecord] { throw Failure() }
 }
 
+/// A source whose every call fails as a PostgreSQL store that can't be reached does: with an error that names its AWS
+/// answer (ServiceUnavailable).
+struct UnavailableKeySource: MasterKeySource {
+    struct Unavailable: Error, AWSAnswerable {
+        var awsError: SecretsManagerError? { SecretsManagerError(.serviceUnavailable, "The store is unavailable; try again.") }
+    }
+    func masterKey(id: String) throws -> MasterKeyRecord? { throw Unavailable() }
+    func masterKeyId(alias: String) throws -> String? { throw Unavailable() }
+    func saveMasterKey(_ record: MasterKeyRecord) throws { throw Unavailable() }
+    func allMasterKeys() throws -> [MasterKeyRecord] { throw Unavailable() }
+}
+
 /// A keyring over a fresh root key and an empty in-memory source.
 struct KeyringFixture {
     static let region = "us-east-1"
