@@ -15,7 +15,7 @@ enum SQLValue {
 
 /// Typed access to the current row of a result. Dates are seconds since 1970 (REAL / double precision), booleans
 /// integers, on every backend.
-protocol SQLRow {
+protocol SQLRow: SendableMetatype {
     func isNull(_ column: Int32) -> Bool
     func int64(_ column: Int32) -> Int64
     func double(_ column: Int32) -> Double
@@ -38,7 +38,7 @@ extension SQLRow {
 /// one argument twice; a PostgreSQL connection renumbers them `$N`), `ON CONFLICT` upserts, `RETURNING`. The few
 /// spellings that differ are the ``dialect``'s. A parameter PostgreSQL can't type from its first use (`? IS NULL`)
 /// is cast: `CAST(?1 AS TEXT) IS NULL`.
-protocol SQLConnection {
+protocol SQLConnection: SendableMetatype {
     associatedtype Row: SQLRow
     static var dialect: SQLDialect { get }
     /// Runs `sql` to completion, each row through `row`.
