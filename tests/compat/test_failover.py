@@ -143,6 +143,15 @@ def postgres():
     cluster.close()
 
 
+def report_recovery(load, what, began, recovered, since):
+    """Prints what the load saw of an outage from `began` to `recovered`, and checks no node paused much longer."""
+    pauses = [load.longest_pause(n, began) for n in range(2)]
+    print(f"\n{what}: {len(load.acknowledged)} writes acknowledged, {len(load.refused)} answered ServiceUnavailable, "
+          f"none lost; longest pause without an acknowledged write per node: {', '.join(f'{p:.2f} s' for p in pauses)}; "
+          f"first write acknowledged {', '.join(f'{s:.2f} s' for s in load.first_after(recovered))} {since}")
+    assert max(pauses) < (recovered - began) + 5
+
+
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
 def test_postgresql_restarted_under_write_load_loses_no_acknowledged_write(postgres, mode):
     database = f"lockstep_restart_{mode}"
@@ -162,12 +171,8 @@ def test_postgresql_restarted_under_write_load_loses_no_acknowledged_write(postg
         assert postgres.psql("SELECT pg_postmaster_start_time()") != started  # it really restarted
         assert_nodes_alive(server)
         load.check(back)
-        pauses = [load.longest_pause(n, began) for n in range(2)]
-        print(f"\npg_ctl restart -m {mode} took {back - began:.2f} s under load: {len(load.acknowledged)} writes acknowledged, "
-              f"{len(load.refused)} answered ServiceUnavailable, none lost; longest pause without an acknowledged write "
-              f"per node: {', '.join(f'{p:.2f} s' for p in pauses)}; first write acknowledged "
-              f"{', '.join(f'{s:.2f} s' for s in load.first_after(back))} after the server was back")
-        assert max(pauses) < (back - began) + 5
+        report_recovery(load, f"pg_ctl restart -m {mode} took {back - began:.2f} s under load", began, back,
+                        "after the server was back")
         # Each node's LISTEN connection came back: an IAM change is heard at once again.
         wait_for(lambda: listeners(postgres, database) == 2, what="both nodes listening again")
         assert_deny_reaches_both_nodes_within_a_second(server, f"after-restart-{mode}")
@@ -210,12 +215,8 @@ def test_a_promoted_synchronous_standby_takes_over_with_no_acknowledged_write_lo
         assert standby.psql("SELECT pg_is_in_recovery()") == "f"
         assert_nodes_alive(server)
         load.check(promoted)  # read back from the promoted standby: the primary is gone
-        pauses = [load.longest_pause(n, began) for n in range(2)]
-        print(f"\nfailover (primary stopped -m immediate, standby promoted in {promoted - began:.2f} s): "
-              f"{len(load.acknowledged)} writes acknowledged, {len(load.refused)} answered ServiceUnavailable, none lost; "
-              f"longest pause without an acknowledged write per node: {', '.join(f'{p:.2f} s' for p in pauses)}; first write "
-              f"acknowledged {', '.join(f'{s:.2f} s' for s in load.first_after(promoted))} after the promotion")
-        assert max(pauses) < (promoted - began) + 5
+        report_recovery(load, f"failover (primary stopped -m immediate, standby promoted in {promoted - began:.2f} s)",
+                        began, promoted, "after the promotion")
         wait_for(lambda: listeners(standby, database) == 2, what="both nodes listening on the new primary")
         assert_deny_reaches_both_nodes_within_a_second(server, "after-failover")
         verified = lockstep(server, "audit", "verify")
