@@ -142,6 +142,34 @@ import Testing
         }
     }
 
+    /// A connection whose server side is gone, used without the pool's probe: its transaction's first round trip
+    /// (BEGIN and the statement, pipelined) fails; when the connection came from the pool idle it is reconnected in
+    /// place and the transaction sent again, otherwise the failure is a connection failure (ServiceUnavailable).
+    @Test(.enabled(if: StoreBackend.available.contains(.postgres)), arguments: [true, false])
+    func postgresReconnectsAStaleConnectionAtItsFirstRoundTrip(_ reconnect: Bool) async throws {
+        try await self.withScratch(.postgres) { scratch in
+            let connection = try PostgresConnection(scratch.location)
+            #expect(try connection.first("SELECT 1", []) { $0.int64(0) } == 1)  // prepared on the old connection
+            let pid = try #require(try connection.first("SELECT pg_backend_pid()", []) { $0.int64(0) })
+            let admin = try PostgresConnection(scratch.location)
+            _ = try admin.first("SELECT pg_terminate_backend(?)", [.integer(pid)]) { $0.int64(0) }
+            for _ in 0..<200 {
+                if try admin.first("SELECT count(*) FROM pg_stat_activity WHERE pid = ?", [.integer(pid)], { $0.int64(0) }) == 0 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            connection.begin("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", reconnectIfStale: reconnect)
+            if reconnect {
+                #expect(try connection.first("SELECT 1", []) { $0.int64(0) } == 1)
+                connection.commitReadOnly()
+                #expect(connection.isHealthy)
+                #expect(try connection.first("SELECT pg_backend_pid()", []) { $0.int64(0) } != pid)
+            } else {
+                let error = try #require(throws: PostgresStoreError.self) { try connection.first("SELECT 1", []) { $0.int64(0) } }
+                #expect(error.isUnavailable)
+            }
+        }
+    }
+
     @Test(arguments: StoreBackend.available) func aFailedWriteLeavesNothingBehind(_ backend: StoreBackend) async throws {
         try await self.withScratch(backend) { scratch in
             let store = try scratch.open()

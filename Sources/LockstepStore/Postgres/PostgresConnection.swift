@@ -198,7 +198,7 @@ final class PostgresConnection: SQLConnection, @unchecked Sendable {
                 // Closed by the server while idle in the pool: nothing of the transaction ran. Reconnect in place
                 // (libpq keeps every setting; a multi-host URI tries its hosts again) and send it once more.
                 PQreset(self.handle)
-                guard PQstatus(self.handle) == CONNECTION_OK else { throw error }
+                guard PQstatus(self.handle) == CONNECTION_OK, PQpipelineStatus(self.handle) == PQ_PIPELINE_OFF else { throw error }
                 self.prepared = [:]
                 name = try self.statement(sql)
                 result = try self.pipelined(begin: begin.sql, name: name, buffers: buffers, nulls: nulls, lengths: lengths, formats: formats)
