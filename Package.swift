@@ -107,6 +107,7 @@ let package = Package(
             name: "LockstepRotation",
             dependencies: [
                 "LockstepCore", "LockstepDatabase", "LockstepService", "LockstepStore", "CSpawn",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -210,6 +211,7 @@ let package = Package(
             dependencies: [
                 "LockstepRotation", "LockstepDatabase", "LockstepService", "LockstepStore", "LockstepCore", "LockstepPostgres",
                 "LockstepMariaDB",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import Foundation
 public import LockstepCore
 public import LockstepService
@@ -37,14 +38,18 @@ public struct RotationEngine: Sendable {
     /// How long a claim lasts without renewal; renewed at every step. Must exceed the longest step.
     public let lease: TimeInterval
     let logger: Logger
+    let metrics: RotationMetrics
 
+    /// - Parameter metrics: where the engine's series go (``RotationMetrics``); nil: the process's metrics system,
+    ///   whenever it is bootstrapped.
     public init(
         manager: SecretsManager,
         registry: RotatorRegistry,
         policy: RotationRetryPolicy = RotationRetryPolicy(),
         owner: String = RotationEngine.makeOwner(),
         lease: TimeInterval = 120,
-        logger: Logger = Logger(label: "lockstep.rotation")
+        logger: Logger = Logger(label: "lockstep.rotation"),
+        metrics: (any MetricsFactory)? = nil
     ) {
         self.manager = manager
         self.registry = registry
@@ -52,7 +57,11 @@ public struct RotationEngine: Sendable {
         self.owner = owner
         self.lease = lease
         self.logger = logger
+        self.metrics = RotationMetrics(explicitFactory: metrics, rotators: Set(registry.names))
     }
+
+    /// The `rotator` label the engine's metrics give a RotationLambdaARN (``RotationMetrics``).
+    public func rotatorLabel(_ reference: String) -> String { self.metrics.rotator(reference) }
 
     /// `host:pid:random:pidns`, unique per process (``LeaseOwner``).
     public static func makeOwner() -> String { LeaseOwner.makeForThisProcess() }
@@ -79,6 +88,7 @@ public struct RotationEngine: Sendable {
         progress: @escaping @Sendable (RotationProgress) -> Void = { _ in }
     ) async -> RotationOutcome {
         let outcome = await self.drive(claimed, retryInline: retryInline, shouldStop: shouldStop, progress: progress)
+        self.metrics.finished(outcome, rotator: claimed.record.rotator)
         progress(.finished(outcome))
         return outcome
     }
@@ -118,12 +128,17 @@ public struct RotationEngine: Sendable {
                     }
                     progress(.stepStarted(step, attempt: claimed.record.attempt + 1))
                     let failure: RotationFailure?
+                    let began = DispatchTime.now().uptimeNanoseconds
                     do {
                         try await self.invoke(step, of: claimed)
                         failure = nil
                     } catch {
                         failure = RotationFailure(step: step, errorClass: error.errorClass, message: error.message)
                     }
+                    self.metrics.step(
+                        step, rotator: claimed.record.rotator, failed: failure != nil,
+                        nanoseconds: DispatchTime.now().uptimeNanoseconds - began
+                    )
                     if let failure {
                         lastFailure = failure
                         progress(.stepFailed(failure))

@@ -2,6 +2,7 @@ import Foundation
 import LockstepCore
 import LockstepRotation
 import LockstepService
+import MetricsTestKit
 import Synchronization
 import Testing
 
@@ -97,6 +98,33 @@ final class ScriptedRotator: Rotator {
         #expect(next >= self.harness.clock.date.addingTimeInterval(29 * 86_400) && next <= self.harness.clock.date.addingTimeInterval(31 * 86_400))
         #expect(self.harness.events.names == ["RotationStarted", "RotationSucceeded"])
         #expect(try await self.harness.status(self.manager, "app")?.Status == "succeeded")
+    }
+
+    /// Runs end counted by result and rotator, each step's call timed; a rotator this process hasn't installed is
+    /// `unknown`, whatever the secret names.
+    @Test func rotationsAreCountedByResultAndRotatorAndStepsTimed() async throws {
+        let metrics = TestMetrics()
+        let engine = RotationEngine(
+            manager: self.manager, registry: RotatorRegistry(["scripted": self.rotator]),
+            policy: RotationRetryPolicy(baseDelay: 60, maximumDelay: 600, maximumAttempts: 3), owner: "runner-a", lease: 120, metrics: metrics
+        )
+        _ = try await self.start()
+        self.rotator.fail(.testSecret, RotatorError(.network, "connection refused"))
+        #expect(try await engine.runDueRotations().count == 1)  // waits to retry testSecret
+        self.harness.clock.advance(by: .seconds(61))
+        #expect(try await engine.runDueRotations() == [.succeeded])
+        #expect(try metrics.expectCounter("lockstep_rotations_total", [("result", "retrying"), ("rotator", "scripted")]).totalValue == 1)
+        #expect(try metrics.expectCounter("lockstep_rotations_total", [("result", "succeeded"), ("rotator", "scripted")]).totalValue == 1)
+        let failed = try metrics.expectTimer("lockstep_rotation_step_duration_seconds", [("step", "testSecret"), ("rotator", "scripted"), ("result", "failed")])
+        #expect(failed.values.count == 1)
+        for step in RotationStep.allCases {
+            let timer = try metrics.expectTimer("lockstep_rotation_step_duration_seconds", [("step", step.rawValue), ("rotator", "scripted"), ("result", "ok")])
+            #expect(timer.values.count == 1 && timer.values.allSatisfy { $0 >= 0 })
+        }
+        let labels = RotationEngine(manager: self.manager, registry: RotatorRegistry(["scripted": self.rotator]), metrics: metrics)
+        #expect(labels.rotatorLabel("arn:aws:lambda:us-east-1:123456789012:function:scripted:live") == "scripted")
+        #expect(labels.rotatorLabel("arn:aws:lambda:us-east-1:123456789012:function:\(String(repeating: "x", count: 60))") == "unknown")
+        #expect(labels.rotatorLabel("not an arn: at all") == "unknown")
     }
 
     @Test func aRetryableFailureWaitsThenResumesTheSameStepWithTheSameToken() async throws {

@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from conftest import LOCKSTEP
@@ -50,7 +51,7 @@ def secret_json(user, password):
                        "password": password, "dbname": "postgres", "note": "carried forward"})
 
 
-def test_boto3_rotate_secret_rotates_a_postgres_user_through_the_scheduler(sm, name, role):
+def test_boto3_rotate_secret_rotates_a_postgres_user_through_the_scheduler(server, sm, name, role):
     user, initial = role
     created = sm.create_secret(Name=name, SecretString=secret_json(user, initial))
     response = sm.rotate_secret(SecretId=name, RotationLambdaARN=FUNCTION, RotationRules={"AutomaticallyAfterDays": 30})
@@ -70,6 +71,13 @@ def test_boto3_rotate_secret_rotates_a_postgres_user_through_the_scheduler(sm, n
     assert not logs_in(user, initial)
     with open(PG["LOG"], "rb") as log:
         assert value["password"].encode() not in log.read()
+    # The run is on /metrics, of whichever node ran it: counted by result and rotator, each step timed.
+    def metrics():
+        return "".join(requests.get(url + "/metrics", timeout=10).text for url in server.urls)
+    wait_for(lambda: 'lockstep_rotations_total{result="succeeded",rotator="postgres-single-user"}' in metrics(),
+             what="the rotation counted on /metrics")
+    for step in ("createSecret", "setSecret", "testSecret", "finishSecret"):
+        assert f'lockstep_rotation_step_duration_seconds_count{{step="{step}",rotator="postgres-single-user",result="ok"}}' in metrics()
 
 
 def test_unknown_functions_and_bad_rules_get_aws_errors(sm, name):
