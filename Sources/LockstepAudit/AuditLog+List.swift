@@ -5,7 +5,8 @@ public import LockstepStore
 extension AuditLog {
     /// The stored records matching `query`, oldest first (CloudTrail records).
     ///
-    /// Filters read the hashed record itself (its `eventTime`, `eventName`, `userIdentity.arn`, `resources[0].ARN`),
+    /// Filters read the hashed record itself (its `eventTime`, `eventName`, `userIdentity.arn`, `resources[0].ARN`,
+    /// `additionalEventData.LockstepNode`),
     /// never the denormalised columns beside it: rewriting a column can't hide a record from `audit list` while
     /// `audit verify` (which checks the records) says the log is intact. The scan runs in sequence order, 10,000 rows
     /// at a time, in one snapshot.
@@ -33,11 +34,13 @@ extension AuditQuery {
     /// Whether the record text (CloudTrail JSON, as hashed) passes the filters; a record that doesn't parse passes
     /// only an unfiltered query.
     func matches(record: String) -> Bool {
-        guard self.from != nil || self.to != nil || self.eventName != nil || self.secretARN != nil || self.principal != nil else {
+        guard self.from != nil || self.to != nil || self.eventName != nil || self.secretARN != nil || self.principal != nil || self.node != nil
+        else {
             return true
         }
         guard let json = AuditJSON.parse(Data(record.utf8)) else { return false }
         if let eventName = self.eventName, json["eventName"]?.stringValue != eventName { return false }
+        if let node = self.node, json["additionalEventData"]?[AuditRecord.nodeKey.description]?.stringValue != node { return false }
         if let principal = self.principal, json["userIdentity"]?["arn"]?.stringValue != principal { return false }
         if self.from != nil || self.to != nil {
             guard let time = json["eventTime"]?.stringValue.flatMap(UTCDate.parseISO8601) else { return false }

@@ -112,13 +112,14 @@ struct AuditCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
-            abstract: "Print audit records as JSON lines, oldest first, filtered by time, event name, secret and principal."
+            abstract: "Print audit records as JSON lines, oldest first, filtered by time, event name, secret, principal and node."
         )
         @Option(help: "Records at or after this time (ISO 8601, e.g. 2026-11-29T04:00:00Z).") var startTime: String?
         @Option(help: "Records at or before this time (ISO 8601).") var endTime: String?
         @Option(help: "Only this event (GetSecretValue, RotationFailed, ...).") var eventName: String?
         @Option(help: "Only records about this secret (its name or ARN).") var secretId: String?
         @Option(help: "Only records of this principal ARN (arn:aws:iam::<account>:user/<name>, ...).") var principal: String?
+        @Option(help: "Only records written by this node (serve --node-name).") var node: String?
         @Option(help: "At most this many records.") var maxItems = 1000
         @OptionGroup var store: StoreOptions
 
@@ -128,7 +129,8 @@ struct AuditCommand: AsyncParsableCommand {
                 to: try self.endTime.map { try AuditCommand.time($0, option: "--end-time") },
                 eventName: self.eventName,
                 secretARN: self.secretId,
-                principal: self.principal
+                principal: self.principal,
+                node: self.node
             )
             query.limit = self.maxItems
             let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)

@@ -161,7 +161,7 @@ import Testing
         #expect(try await self.verify(store, log).problem == nil)
     }
 
-    @Test func listFiltersByTimeNameSecretAndPrincipal() async throws {
+    @Test func listFiltersByTimeNameSecretPrincipalAndNode() async throws {
         let (store, log) = try await self.log(records: 6)
         log.record(Self.event("DescribeSecret", 7))
         try await log.flush()
@@ -177,6 +177,8 @@ import Testing
         #expect(try await AuditLog.list(store: store, query: window).map(\.sequence) == [2, 3, 4])
         #expect(try await AuditLog.list(store: store, query: AuditQuery(principal: "arn:aws:iam::111111111111:user/alice")).count == 7)
         #expect(try await AuditLog.list(store: store, query: AuditQuery(principal: "arn:aws:iam::111111111111:user/bob")).isEmpty)
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(node: AuditLog.Configuration.defaultNode)).count == 7)
+        #expect(try await AuditLog.list(store: store, query: AuditQuery(node: "another-node")).isEmpty)
     }
 
     @Test func rewrittenFilterColumnsHideNothing() async throws {

@@ -60,6 +60,11 @@ def test_every_audit_record_names_its_node_and_the_one_chain_verifies_from_the_c
         if name.startswith(f"ha/audited-{tag}-"):
             nodes[name] = record["additionalEventData"]["LockstepNode"]
     assert nodes == {f"ha/audited-{tag}-{n}": f"node-{'abc'[n]}" for n in range(3)}
+    # `audit list --node` reads the same field of the hashed record.
+    on_b = lockstep(cluster, "audit", "list", "--event-name", "CreateSecret", "--node", "node-b", "--max-items", "100000").stdout
+    names = [(json.loads(line).get("requestParameters") or {}).get("Name", "") for line in on_b.splitlines()]
+    assert f"ha/audited-{tag}-1" in names and not {f"ha/audited-{tag}-0", f"ha/audited-{tag}-2"} & set(names)
+    assert all(json.loads(line)["additionalEventData"]["LockstepNode"] == "node-b" for line in on_b.splitlines())
     assert "audit log intact" in lockstep(cluster, "audit", "verify").stdout
 
 

@@ -143,15 +143,21 @@ public struct AuditQuery: Sendable, Hashable {
     public var eventName: String?
     public var secretARN: String?
     public var principal: String?
+    /// The node that wrote the record (`additionalEventData.LockstepNode`). Read from the record only: the store has
+    /// no column for it, so only ``AuditLog/list(store:query:)`` applies it.
+    public var node: String?
     /// Records after this sequence number (paging).
     public var afterSequence: Int64 = 0
     public var limit: Int = 1000
 
-    public init(from: Date? = nil, to: Date? = nil, eventName: String? = nil, secretARN: String? = nil, principal: String? = nil) {
+    public init(
+        from: Date? = nil, to: Date? = nil, eventName: String? = nil, secretARN: String? = nil, principal: String? = nil, node: String? = nil
+    ) {
         self.from = from
         self.to = to
         self.eventName = eventName
         self.secretARN = secretARN
         self.principal = principal
+        self.node = node
     }
 }
