@@ -133,8 +133,8 @@ let package = Package(
         .target(
             name: "LockstepCLI",
             dependencies: [
-                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer", "LockstepRotation",
-                "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
+                "LockstepCore", "LockstepCrypto", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer",
+                "LockstepRotation", "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -22,10 +22,14 @@ public struct Envelope: Sendable {
     public let provider: any KeyProvider
     private let cache: DataKeyCache
 
+    /// Unwrapped data keys kept by default: about 2.5 MB (an entry holds the wrapped key, the master key id, the
+    /// encryption context and the key, about 600 bytes with their allocations).
+    public static let defaultCachedDataKeys = 4_096
+
     /// - Parameters:
     ///   - provider: the master key provider.
     ///   - cachedDataKeys: how many unwrapped data keys to keep for repeated reads (0 disables the cache).
-    public init(provider: any KeyProvider, cachedDataKeys: Int = 16_384) {
+    public init(provider: any KeyProvider, cachedDataKeys: Int = Envelope.defaultCachedDataKeys) {
         self.provider = provider
         self.cache = DataKeyCache(capacity: cachedDataKeys)
     }

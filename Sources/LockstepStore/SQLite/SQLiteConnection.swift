@@ -75,6 +75,23 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
         return try map(SQLiteRow(statement: statement))
     }
 
+    /// After each commit on this connection, tells `checkpointer` how many pages the WAL holds (nil: no hook, and
+    /// no automatic checkpoint either). The checkpointer must outlive the hook: its owner clears it first.
+    func onWALCommit(_ checkpointer: Checkpointer?) {
+        guard let checkpointer else {
+            sqlite3_wal_hook(self.handle, nil, nil)
+            return
+        }
+        sqlite3_wal_hook(
+            self.handle,
+            { context, _, _, pages in
+                if let context { Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages) }
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(checkpointer).toOpaque()
+        )
+    }
+
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(self.handle) }
     var changes: Int { Int(sqlite3_changes(self.handle)) }
 
