@@ -155,7 +155,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LockstepBenchmarks",
-            dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepAudit", "LockstepServer"],
+            dependencies: ["LockstepCore", "LockstepCrypto", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepAudit", "LockstepServer"],
             path: "Benchmarks/LockstepBenchmarks",
             swiftSettings: swiftSettings
         ),

@@ -79,13 +79,13 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: """
-            KiB of page cache each SQLite connection may hold (lockstep.db opens 4 plus one per processor, at least 6; \
-            audit.db 3).
+            KiB of page cache each connection to lockstep.db may hold (it opens 4 plus one per processor, at least 6; \
+            audit.db's 3 connections keep SQLite's default, 2000).
             """
     )
     var sqliteCacheKib = SQLiteMemory.defaultCacheKiB
 
-    @Option(help: "MiB of each SQLite file a connection may memory-map (0: none; mapped pages count in RSS once per connection).")
+    @Option(help: "MiB of lockstep.db each connection may memory-map (0: none; mapped pages count in RSS once per connection).")
     var sqliteMmapMib = 0
 
     @Option(help: "Unwrapped data keys kept in memory for repeated reads (0: none; about 600 bytes each).")

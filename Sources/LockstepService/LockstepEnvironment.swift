@@ -29,7 +29,8 @@ public struct LockstepEnvironment: Sendable {
         public var audit = AuditLog.Configuration()
         /// Evaluate policies and record the audit log. Only the benchmark comparison turns this off.
         public var accessControl = true
-        /// Each SQLite connection's page cache and memory map (both files; ignored for PostgreSQL).
+        /// Each lockstep.db connection's page cache and memory map (audit.db keeps ``SQLiteMemory/audit``; ignored
+        /// for PostgreSQL).
         public var sqliteMemory = SQLiteMemory()
         /// Unwrapped data keys kept for repeated reads (0: none).
         public var cachedDataKeys = Envelope.defaultCachedDataKeys
@@ -122,7 +123,7 @@ public struct LockstepEnvironment: Sendable {
             storeExists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path)
             store = try SQLiteSecretStore(directory: directory, memory: configuration.sqliteMemory)
             // After lockstep.db is migrated: records an older version kept there move to audit.db.
-            auditStore = try SQLiteAuditStore(directory: directory, memory: configuration.sqliteMemory)
+            auditStore = try SQLiteAuditStore(directory: directory)
         case .postgres(let connectionString):
             do {
                 let postgres = try PostgresSecretStore(connectionString: connectionString)

@@ -19,7 +19,7 @@ public final class SQLiteAuditStore: AuditStore {
     ///
     /// Reads of the log are rare (listing, verifying, following the JSON-lines copy): one queued reader lane and no
     /// inline readers, so the file holds at most three connections' page caches.
-    public init(path: String, legacyPath: String? = nil, memory: SQLiteMemory = .init()) throws {
+    public init(path: String, legacyPath: String? = nil, memory: SQLiteMemory = .audit) throws {
         self.path = path
         let configuration = SQLiteDatabase.Configuration(readerCount: 1, inlineReaderCount: 0, memory: memory)
         self.database = try SQLiteDatabase(path: path, configuration: configuration) { connection in
@@ -31,7 +31,7 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     /// Opens the audit store in a data directory, moving records out of its `lockstep.db`.
-    public convenience init(directory: URL, memory: SQLiteMemory = .init()) throws {
+    public convenience init(directory: URL, memory: SQLiteMemory = .audit) throws {
         try self.init(
             path: directory.appendingPathComponent(Self.fileName).path,
             legacyPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path,
