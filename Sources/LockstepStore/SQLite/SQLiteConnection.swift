@@ -3,8 +3,8 @@ import Foundation
 
 /// One `sqlite3*` handle and its prepared-statement cache.
 ///
-/// `@unchecked Sendable` is sound because one thread at a time uses a connection: a lane connection only on its
-/// serial queue, an inline reader only while checked out of ``SQLiteDatabase``'s mutex-guarded free list. That
+/// `@unchecked Sendable` is sound because one thread at a time uses a connection: a lane's or the checkpointer's
+/// connection only on its serial queue, an inline reader only while checked out of ``SQLiteDatabase``'s mutex-guarded free list. That
 /// discipline is why connections open in multi-thread mode (`SQLITE_OPEN_NOMUTEX`: no per-call mutex on the
 /// connection, which would otherwise be taken on every `sqlite3_column_*` call). The handle is closed exactly once,
 /// in `deinit`, when the database object goes away.

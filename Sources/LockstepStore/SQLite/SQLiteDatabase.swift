@@ -30,10 +30,8 @@ final class SQLiteDatabase: Sendable {
         /// WAL pages after a commit that start a background checkpoint (SQLite's own automatic mark).
         var checkpointPages: Int32 = 1_000
 
+        /// The processors this process may run on, at least 2 and at most 8.
         static let processors = min(8, max(2, ProcessInfo.processInfo.activeProcessorCount))
-
-        /// The connections this configuration opens: writer, checkpointer, lanes, inline readers.
-        var connectionCount: Int { 2 + max(1, self.readerCount) + self.inlineReaderCount }
     }
 
     private struct Lane: Sendable {
