@@ -41,6 +41,18 @@ import Testing
         #expect(try await database.read { try $0.first("SELECT count(*) FROM filler") { $0.int64(0) } } == 200)
     }
 
+    /// Commits that never pause still let the WAL restart from its start (the round's second checkpoint runs
+    /// between two writes), so the file stays near the checkpoint mark instead of growing with every commit.
+    @Test func theWALRestartsUnderAStreamOfCommits() async throws {
+        defer { self.remove() }
+        let database = try SQLiteDatabase(path: self.path, configuration: SQLiteDatabase.Configuration(checkpointPages: 50)) { connection in
+            try connection.execute("CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, body BLOB)")
+        }
+        try await self.fill(database, commits: 1_000)  // more than 2,000 WAL frames in all
+        let walBytes = try FileManager.default.attributesOfItem(atPath: self.path + "-wal")[.size] as? Int ?? 0
+        #expect(walBytes < 1_000 * (4_096 + 24))
+    }
+
     @Test func everyConnectionHasTheConfiguredCacheAndNoMap() async throws {
         defer { self.remove() }
         let database = try SQLiteDatabase(path: self.path, configuration: .init(memory: SQLiteMemory(cacheKiB: 1_234))) { _ in }

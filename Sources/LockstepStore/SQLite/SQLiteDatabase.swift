@@ -15,8 +15,8 @@ import Synchronization
 ///   would cost more than the read itself.
 /// - Checkpoints run beside writes, never inside one: SQLite's automatic checkpoint would copy the WAL into the
 ///   main file and fsync it inside the COMMIT that crosses its mark, and that caller would wait for it. The writer
-///   has it off; a WAL hook starts a passive checkpoint on the checkpointer's own connection and queue once a
-///   commit leaves ``Configuration/checkpointPages`` in the WAL.
+///   has it off; a WAL hook starts a round of the ``Checkpointer`` once a commit leaves
+///   ``Configuration/checkpointPages`` in the WAL.
 /// - Memory is bounded per connection (``SQLiteMemory``): `cache_size` pages each, and no memory map by default
 ///   (mapped pages count in the process's RSS, once per connection that touched them, so a map grows with the file).
 final class SQLiteDatabase: Sendable {
@@ -70,14 +70,17 @@ final class SQLiteDatabase: Sendable {
             )
             return connection
         }
+        let writerLane = Lane(connection: writer, queue: DispatchQueue(label: "lockstep.sqlite.writer"))
+        self.writer = writerLane
         self.checkpointer = Checkpointer(
             connection: try connection(busyTimeout: configuration.busyTimeoutMilliseconds, readOnly: false),
-            pages: configuration.checkpointPages
+            pages: configuration.checkpointPages,
+            writerQueue: writerLane.queue,
+            writer: writer
         )
         // After the migration: checkpoints from here on run beside the writer.
         try writer.execute("PRAGMA wal_autocheckpoint = 0;")
         writer.onWALCommit(self.checkpointer)
-        self.writer = Lane(connection: writer, queue: DispatchQueue(label: "lockstep.sqlite.writer"))
         self.readers = try (0..<max(1, configuration.readerCount)).map { index in
             Lane(
                 connection: try connection(busyTimeout: configuration.busyTimeoutMilliseconds),
@@ -149,17 +152,26 @@ final class SQLiteDatabase: Sendable {
     }
 }
 
-/// Runs passive checkpoints on its own connection and serial queue (the connection is used only there), at most
-/// one queued at a time.
+/// Runs checkpoints beside the writer, at most one round at a time.
+///
+/// A round is two passive checkpoints. The first, on the checkpointer's own connection and serial queue, copies the
+/// bulk of the WAL into the main file and fsyncs it while writers go on committing. Those commits keep adding frames,
+/// so it can never catch up alone, and a WAL restarts from its start only when a write begins with every frame
+/// copied. The second runs on the writer's queue, between two writes: it copies the few frames committed meanwhile,
+/// so the next write restarts the WAL and the file stops growing. Each connection is used only on its own queue.
 final class Checkpointer: Sendable {
     private let connection: SQLiteConnection
     private let queue = DispatchQueue(label: "lockstep.sqlite.checkpoint")
     private let pages: Int32
+    private let writerQueue: DispatchQueue
+    private let writer: SQLiteConnection
     private let scheduled = Atomic<Bool>(false)
 
-    init(connection: SQLiteConnection, pages: Int32) {
+    init(connection: SQLiteConnection, pages: Int32, writerQueue: DispatchQueue, writer: SQLiteConnection) {
         self.connection = connection
         self.pages = pages
+        self.writerQueue = writerQueue
+        self.writer = writer
     }
 
     /// Called by the writer's WAL hook after each commit with the pages now in the WAL (on the writer's thread,
@@ -167,9 +179,12 @@ final class Checkpointer: Sendable {
     func committed(walPages: Int32) {
         guard walPages >= self.pages, !self.scheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
         self.queue.async {
-            // PASSIVE: copies what no reader still needs, waits for no one; a later commit schedules the rest.
+            // PASSIVE waits for no one: it copies what no reader still needs.
             try? self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            self.scheduled.store(false, ordering: .releasing)
+            self.writerQueue.async {
+                try? self.writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self.scheduled.store(false, ordering: .releasing)
+            }
         }
     }
 }
