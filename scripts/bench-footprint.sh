@@ -126,6 +126,8 @@ ops, p50, p99 = benchmark_row("GetSecretValue (1 task)")
 add("in-process GetSecretValue (10k), 1 task", ops, "ops/s", 50_000, better="higher")
 add("  p50", p50, "us")
 add("  p99", p99, "us")
+cpu = figure(r"^  CPU per read \(process, all threads\)\s+([\d.]+) us", inprocess)
+add("  CPU per read (what one idle core would do)", cpu and 1e6 / cpu, "reads/s per core", 50_000, better="higher")
 
 engine = figure(r"engine and store alone .* median\s+([\d.]+) ms", rotation)
 add("rotation: engine and store alone, median", engine, "ms", 2)
