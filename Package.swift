@@ -134,8 +134,8 @@ let package = Package(
         .target(
             name: "LockstepCLI",
             dependencies: [
-                "LockstepCore", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer", "LockstepRotation",
-                "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
+                "LockstepCore", "LockstepCrypto", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer",
+                "LockstepRotation", "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -156,7 +156,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "LockstepBenchmarks",
-            dependencies: ["LockstepCore", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepAudit", "LockstepServer"],
+            dependencies: ["LockstepCore", "LockstepCrypto", "LockstepService", "LockstepStore", "LockstepAuth", "LockstepAudit", "LockstepServer"],
             path: "Benchmarks/LockstepBenchmarks",
             swiftSettings: swiftSettings
         ),

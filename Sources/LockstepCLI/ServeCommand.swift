@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LockstepAudit
 import LockstepCore
+import LockstepCrypto
 import LockstepRotation
 import LockstepServer
 import LockstepService
@@ -76,6 +77,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated regions a signature's credential scope may name (default: any name of a region's form, e.g. us-east-1).")
     var allowedRegions: String?
 
+    @Option(
+        help: """
+            KiB of page cache each connection to lockstep.db may hold (it opens 4 plus one per processor, at least 6; \
+            audit.db's 3 connections keep SQLite's default, 2000).
+            """
+    )
+    var sqliteCacheKib = SQLiteMemory.defaultCacheKiB
+
+    @Option(help: "MiB of lockstep.db each connection may memory-map (0: none; mapped pages count in RSS once per connection).")
+    var sqliteMmapMib = 0
+
+    @Option(help: "Unwrapped data keys kept in memory for repeated reads (0: none; about 600 bytes each).")
+    var dataKeyCache = Envelope.defaultCachedDataKeys
+
     @Option(help: "Rotations run at once by the scheduler.")
     var maxConcurrentRotations = 4
 
@@ -97,6 +112,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...60_000).contains(self.auditBatchMs) else { throw ValidationError("--audit-batch-ms must be between 0 and 60000") }
         guard (0...86_400).contains(self.storeWait) else { throw ValidationError("--store-wait must be between 0 and 86400 seconds") }
         guard self.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard (0...1_048_576).contains(self.sqliteCacheKib) else { throw ValidationError("--sqlite-cache-kib must be 0 to 1048576") }
+        guard (0...65_536).contains(self.sqliteMmapMib) else { throw ValidationError("--sqlite-mmap-mib must be 0 to 65536") }
+        guard (0...10_000_000).contains(self.dataKeyCache) else { throw ValidationError("--data-key-cache must be 0 to 10000000") }
         guard (1...604_800).contains(self.auditDigestInterval) else { throw ValidationError("--audit-digest-interval must be 1 to 604800 seconds") }
         if let retention = self.auditRetention, DurationText.parse(retention) == nil {
             throw ValidationError("--audit-retention must be a positive duration such as 90d, 12h, 30m or 45s")
@@ -128,6 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.audit.retention = self.auditRetention.flatMap(DurationText.parse)
         options.audit.batchInterval = .milliseconds(self.auditBatchMs)
         options.accessControl = !self.benchmarkWithoutAccessControl
+        options.sqliteMemory = SQLiteMemory(cacheKiB: self.sqliteCacheKib, mmapBytes: self.sqliteMmapMib << 20)
+        options.cachedDataKeys = self.dataKeyCache
         let configuration = options
         let opened = try await Self.open(configuration, waiting: .milliseconds(Int64(self.storeWait * 1_000)), logger: logger)
         let setup = try RotationSetup(opened, options: self.rotation)

@@ -22,10 +22,15 @@ public struct Envelope: Sendable {
     public let provider: any KeyProvider
     private let cache: DataKeyCache
 
+    /// Unwrapped data keys kept by default: about 10 MB when full (an entry holds the wrapped key, the master key
+    /// id, the encryption context and the key, about 600 bytes with their allocations). A miss costs one more
+    /// AES-GCM open (the unwrap), about a sixth of a read's CPU at 10,000 secrets.
+    public static let defaultCachedDataKeys = 16_384
+
     /// - Parameters:
     ///   - provider: the master key provider.
     ///   - cachedDataKeys: how many unwrapped data keys to keep for repeated reads (0 disables the cache).
-    public init(provider: any KeyProvider, cachedDataKeys: Int = 16_384) {
+    public init(provider: any KeyProvider, cachedDataKeys: Int = Envelope.defaultCachedDataKeys) {
         self.provider = provider
         self.cache = DataKeyCache(capacity: cachedDataKeys)
     }

@@ -29,6 +29,11 @@ public struct LockstepEnvironment: Sendable {
         public var audit = AuditLog.Configuration()
         /// Evaluate policies and record the audit log. Only the benchmark comparison turns this off.
         public var accessControl = true
+        /// Each lockstep.db connection's page cache and memory map (audit.db keeps ``SQLiteMemory/audit``; ignored
+        /// for PostgreSQL).
+        public var sqliteMemory = SQLiteMemory()
+        /// Unwrapped data keys kept for repeated reads (0: none).
+        public var cachedDataKeys = Envelope.defaultCachedDataKeys
 
         public static let defaultRegion = "us-east-1"
         public static let defaultAccount = "000000000000"
@@ -124,7 +129,7 @@ public struct LockstepEnvironment: Sendable {
         switch location {
         case .sqlite(let directory):
             storeExists = FileManager.default.fileExists(atPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path)
-            store = try SQLiteSecretStore(directory: directory)
+            store = try SQLiteSecretStore(directory: directory, memory: configuration.sqliteMemory)
             // After lockstep.db is migrated: records an older version kept there move to audit.db.
             auditStore = try SQLiteAuditStore(directory: directory)
         case .postgres(let connectionString):
@@ -162,7 +167,8 @@ public struct LockstepEnvironment: Sendable {
                 store: store,
                 keyProvider: keyring,
                 audit: configuration.accessControl ? audit : nil,
-                enforcesPolicies: configuration.accessControl
+                enforcesPolicies: configuration.accessControl,
+                cachedDataKeys: configuration.cachedDataKeys
             ),
             auditLog: audit
         )

@@ -27,10 +27,11 @@ public struct SecretsManager: Sendable {
         audit: AuditLog? = nil,
         enforcesPolicies: Bool = true,
         rotation: RotationHooks = .detached,
+        cachedDataKeys: Int = Envelope.defaultCachedDataKeys,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
-        self.envelope = Envelope(provider: keyProvider)
+        self.envelope = Envelope(provider: keyProvider, cachedDataKeys: cachedDataKeys)
         self.audit = audit
         self.enforcesPolicies = enforcesPolicies
         self.rotation = Self.audited(rotation, audit)

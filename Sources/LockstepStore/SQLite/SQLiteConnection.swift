@@ -3,8 +3,8 @@ import Foundation
 
 /// One `sqlite3*` handle and its prepared-statement cache.
 ///
-/// `@unchecked Sendable` is sound because one thread at a time uses a connection: a lane connection only on its
-/// serial queue, an inline reader only while checked out of ``SQLiteDatabase``'s mutex-guarded free list. That
+/// `@unchecked Sendable` is sound because one thread at a time uses a connection: a lane's or the checkpointer's
+/// connection only on its serial queue, an inline reader only while checked out of ``SQLiteDatabase``'s mutex-guarded free list. That
 /// discipline is why connections open in multi-thread mode (`SQLITE_OPEN_NOMUTEX`: no per-call mutex on the
 /// connection, which would otherwise be taken on every `sqlite3_column_*` call). The handle is closed exactly once,
 /// in `deinit`, when the database object goes away.
@@ -73,6 +73,23 @@ final class SQLiteConnection: SQLConnection, @unchecked Sendable {
         try statement.bind(arguments)
         guard try statement.step() else { return nil }
         return try map(SQLiteRow(statement: statement))
+    }
+
+    /// After each commit on this connection, tells `checkpointer` how many pages the WAL holds (nil: no hook, and
+    /// no automatic checkpoint either). The checkpointer must outlive the hook: its owner clears it first.
+    func onWALCommit(_ checkpointer: Checkpointer?) {
+        guard let checkpointer else {
+            sqlite3_wal_hook(self.handle, nil, nil)
+            return
+        }
+        sqlite3_wal_hook(
+            self.handle,
+            { context, _, _, pages in
+                if let context { Unmanaged<Checkpointer>.fromOpaque(context).takeUnretainedValue().committed(walPages: pages) }
+                return SQLITE_OK
+            },
+            Unmanaged.passUnretained(checkpointer).toOpaque()
+        )
     }
 
     var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(self.handle) }

@@ -16,9 +16,13 @@ public final class SQLiteAuditStore: AuditStore {
 
     /// Opens (creating and migrating if needed) the audit store at `path`. With `legacyPath` (the data directory's
     /// `lockstep.db`), records an older version kept there are moved over: copied once, then deleted there.
-    public init(path: String, legacyPath: String? = nil) throws {
+    ///
+    /// Reads of the log are rare (listing, verifying, following the JSON-lines copy): one queued reader lane and no
+    /// inline readers, so the file holds at most three connections' page caches.
+    public init(path: String, legacyPath: String? = nil, memory: SQLiteMemory = .audit) throws {
         self.path = path
-        self.database = try SQLiteDatabase(path: path) { connection in
+        let configuration = SQLiteDatabase.Configuration(readerCount: 1, inlineReaderCount: 0, memory: memory)
+        self.database = try SQLiteDatabase(path: path, configuration: configuration) { connection in
             try AuditMigrations.migrate(connection)
             if let legacyPath, FileManager.default.fileExists(atPath: legacyPath) {
                 try AuditMigrations.importLegacy(from: legacyPath, into: connection)
@@ -27,10 +31,11 @@ public final class SQLiteAuditStore: AuditStore {
     }
 
     /// Opens the audit store in a data directory, moving records out of its `lockstep.db`.
-    public convenience init(directory: URL) throws {
+    public convenience init(directory: URL, memory: SQLiteMemory = .audit) throws {
         try self.init(
             path: directory.appendingPathComponent(Self.fileName).path,
-            legacyPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path
+            legacyPath: directory.appendingPathComponent(SQLiteSecretStore.fileName).path,
+            memory: memory
         )
     }
 

@@ -13,14 +13,16 @@ public final class SQLiteSecretStore: SecretStore {
     public let path: String
 
     /// Opens (creating and migrating if needed) the store at `path`.
-    public init(path: String) throws {
+    ///
+    /// - Parameter memory: each connection's page cache and memory map.
+    public init(path: String, memory: SQLiteMemory = .init()) throws {
         self.path = path
-        self.database = try SQLiteDatabase(path: path, migrate: Migrations.migrate)
+        self.database = try SQLiteDatabase(path: path, configuration: .init(memory: memory), migrate: Migrations.migrate)
     }
 
     /// Opens the store in a data directory.
-    public convenience init(directory: URL) throws {
-        try self.init(path: directory.appendingPathComponent(Self.fileName).path)
+    public convenience init(directory: URL, memory: SQLiteMemory = .init()) throws {
+        try self.init(path: directory.appendingPathComponent(Self.fileName).path, memory: memory)
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T {
