@@ -150,10 +150,6 @@ class DataDirectory:
         self.access_key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", output).group(1)
         self.secret_access_key = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", output).group(1)
 
-    @property
-    def store_args(self):
-        return ["--store", self.store] if self.store else []
-
     def node_data(self, name):
         return os.path.join(self.path, f"data-{name}")
 
@@ -162,6 +158,8 @@ class DataDirectory:
         for name in ("LOCKSTEP_ROOT_KEY", "LOCKSTEP_FAULT", "AWS_ENDPOINT_URL", "LOCKSTEP_STORE"):
             env.pop(name, None)
         env["LOCKSTEP_ACCOUNT_ID"] = ACCOUNT
+        if self.store:  # in the environment, not on a command line `ps` shows: the URI holds a password
+            env["LOCKSTEP_STORE"] = self.store
         key = os.path.join(self.data, "root.key")
         if self.store and os.path.exists(key):  # every node of the store needs the key `init` wrote
             with open(key) as f:
@@ -170,7 +168,7 @@ class DataDirectory:
         return env
 
     def cli(self, *args, check=True):
-        result = subprocess.run([LOCKSTEP, *args, "--data-dir", self.data, *self.store_args], capture_output=True,
+        result = subprocess.run([LOCKSTEP, *args, "--data-dir", self.data], capture_output=True,
                                 text=True, env=self.env(), timeout=60)
         if check and result.returncode != 0:
             raise AssertionError(f"lockstep {' '.join(args[:1])} failed ({result.returncode}): {result.stderr[-2000:]}")
@@ -192,10 +190,10 @@ class Server:
         self.log_path = os.path.join(directory.path, f"{name}.log")
         env = directory.env(**({"LOCKSTEP_FAULT": fault} if fault else {}))
         data = directory.node_data(node) if node else directory.data
-        store = directory.store_args + (["--node-name", node] if node else [])
+        naming = ["--node-name", node] if node else []
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, *store, *args],
+                [LOCKSTEP, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, *naming, *args],
                 stdout=subprocess.PIPE, stderr=log, text=True, env=env,
             )
         self.url = None
