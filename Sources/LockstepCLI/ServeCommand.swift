@@ -102,6 +102,12 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var storeWait: Double = 30
 
+    @Option(help: "How long the change feed (GET /v1/changes) keeps a change (e.g. 24h, 7d); a consumer further behind is told to start again.")
+    var changeRetention = "24h"
+
+    @Option(help: "The most changes the change feed keeps (the newest).")
+    var changeRetentionMax = ServerConfiguration.defaultChangeRetentionMaximum
+
     @OptionGroup var rotation: RotationOptions
 
     func validate() throws {
@@ -116,6 +122,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard (0...65_536).contains(self.sqliteMmapMib) else { throw ValidationError("--sqlite-mmap-mib must be 0 to 65536") }
         guard (0...10_000_000).contains(self.dataKeyCache) else { throw ValidationError("--data-key-cache must be 0 to 10000000") }
         guard (1...604_800).contains(self.auditDigestInterval) else { throw ValidationError("--audit-digest-interval must be 1 to 604800 seconds") }
+        guard DurationText.parse(self.changeRetention) != nil else {
+            throw ValidationError("--change-retention must be a positive duration such as 24h, 7d, 30m or 45s")
+        }
+        guard (1...100_000_000).contains(self.changeRetentionMax) else { throw ValidationError("--change-retention-max must be 1 to 100000000") }
         if let retention = self.auditRetention, DurationText.parse(retention) == nil {
             throw ValidationError("--audit-retention must be a positive duration such as 90d, 12h, 30m or 45s")
         }
@@ -173,16 +183,19 @@ struct ServeCommand: AsyncParsableCommand {
         let tls = self.tlsCert.map { ServerConfiguration.TLS(certificatePath: $0, privateKeyPath: self.tlsKey!) }
         let scheme = tls == nil ? "http" : "https"
         let endpoint = setup.endpoint
+        var serverConfiguration = ServerConfiguration(
+            host: host,
+            port: port,
+            tls: tls,
+            idleTimeout: .milliseconds(Int64(self.idleTimeout * 1_000)),
+            maximumConnections: self.maxConnections,
+            allowedRegions: self.allowedRegions.flatMap(ServerConfiguration.parseRegions)
+        )
+        serverConfiguration.changeRetention = DurationText.parse(self.changeRetention)!
+        serverConfiguration.changeRetentionMaximum = self.changeRetentionMax
         let app = try LockstepServer.buildApplication(
             environment: environment,
-            configuration: ServerConfiguration(
-                host: host,
-                port: port,
-                tls: tls,
-                idleTimeout: .milliseconds(Int64(self.idleTimeout * 1_000)),
-                maximumConnections: self.maxConnections,
-                allowedRegions: self.allowedRegions.flatMap(ServerConfiguration.parseRegions)
-            ),
+            configuration: serverConfiguration,
             authentication: self.dev ? .development(account: configuration.account) : .sigV4,
             logger: logger,
             services: [
@@ -193,7 +206,7 @@ struct ServeCommand: AsyncParsableCommand {
                     maximumConcurrent: self.maxConcurrentRotations
                 )
             ],
-            onStoreChange: { [wakeup = setup.wakeup] change in if change != .access { wakeup.signal() } }
+            onStoreChange: { [wakeup = setup.wakeup] change in if change == .rotations || change == .unknown { wakeup.signal() } }
         ) { boundPort in
             endpoint.set(RotatorEndpoint.url(scheme: scheme, host: host, port: boundPort))
             writeLine("Lockstep listening on \(scheme)://\(host):\(boundPort) (store \(configuration.storeLocation))")

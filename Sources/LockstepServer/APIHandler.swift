@@ -111,6 +111,35 @@ public struct APIHandler: Sendable {
         }
     }
 
+    /// Handles one `GET /v1/changes` request: the change feed (``SecretsManager/listChanges(_:context:)``), answered in
+    /// plain JSON.
+    public func handleChanges(_ request: SignableRequest, requestID: String, sourceIP: String = "-") async -> Answer {
+        let operation = SecretsManager.listChangesOperation
+        let caller: Caller
+        let region: String
+        do {
+            (caller, region) = try await self.authenticate(request, verifier: self.verifier)
+        } catch {
+            return Self.failure(error, operation: operation, principal: nil)
+        }
+        let principal = caller.principal.arn
+        do {
+            let feedRequest = try ChangeFeedRequest(query: request.query)
+            let context = RequestContext(
+                caller: caller,
+                region: region,
+                sourceIP: sourceIP,
+                userAgent: request.header("user-agent") ?? "-",
+                secureTransport: self.secureTransport,
+                requestID: requestID
+            )
+            let body = try await self.dispatcher.manager.listChanges(feedRequest, context: context)
+            return Answer(status: 200, body: body, operation: operation, errorCode: nil, principal: principal, contentType: "application/json")
+        } catch {
+            return Self.failure(error, operation: operation, principal: principal)
+        }
+    }
+
     /// Checks the signature (and a session's token) before anything else reads the request; nothing
     /// unauthenticated reaches the service.
     func authenticate(_ request: SignableRequest, verifier: SigV4Verifier) async throws(SecretsManagerError) -> (Caller, String) {

@@ -15,7 +15,8 @@ import Synchronization
 
 /// `lockstep serve`: the AWS Secrets Manager API over HTTP on Hummingbird.
 ///
-/// Routes: `POST /` (AWS JSON 1.1, SigV4), `GET /health` (store reachable), `GET /metrics` (Prometheus).
+/// Routes: `POST /` (AWS JSON 1.1, SigV4), `GET /v1/changes` (the change feed, SigV4), `GET /health` (store
+/// reachable), `GET /metrics` (Prometheus).
 public enum LockstepServer {
     /// Builds the application for an opened data directory.
     ///
@@ -43,12 +44,22 @@ public enum LockstepServer {
             secureTransport: configuration.tls != nil
         )
         var services = services
+        services.append(
+            ChangeFeedRetention(
+                manager: environment.manager,
+                age: configuration.changeRetention,
+                maximum: configuration.changeRetentionMaximum,
+                logger: logger
+            )
+        )
         if let store = environment.store as? any StoreChangeNotifications {
             // Another node's (or the CLI's) IAM change reaches this node's credential cache at once.
             let keys = handler.accessKeys
+            let feed = environment.manager.changes
             services.append(
                 StoreChangeListener(store: store, logger: logger) { change in
-                    if change != .rotations { keys.forgetCached() }
+                    if change == .access || change == .unknown { keys.forgetCached() }
+                    if change == .feed || change == .unknown { feed.wake() }
                     onStoreChange(change)
                 }
             )
@@ -59,6 +70,9 @@ public enum LockstepServer {
             try await Self.respond(to: request, context: context, handler: handler, maximumBodySize: maximumBodySize, logger: logger)
         }
         let store = environment.store
+        router.get("/v1/changes") { request, context -> Response in
+            await Self.respondWithChanges(to: request, context: context, handler: handler, logger: logger)
+        }
         router.get("/health") { _, _ -> Response in
             let healthy = await store.isReachable()
             return Self.json(status: healthy ? .ok : .serviceUnavailable, Data(#"{"status":"\#(healthy ? "ok" : "unavailable")"}"#.utf8))
@@ -131,6 +145,23 @@ public enum LockstepServer {
                 principal: nil
             )
         }
+        return Self.response(answer, requestId: requestId, started: started, logger: logger)
+    }
+
+    /// `GET /v1/changes`: the change feed, signed like every call (an empty body).
+    static func respondWithChanges(to request: Request, context: PeerRequestContext, handler: APIHandler, logger: Logger) async -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let requestId = RequestID.next()
+        let answer = await handler.handleChanges(
+            Self.signable(request, body: Data()),
+            requestID: requestId,
+            sourceIP: context.remoteAddress?.ipAddress ?? "-"
+        )
+        return Self.response(answer, requestId: requestId, started: started, logger: logger)
+    }
+
+    /// The answer as an HTTP response, measured and logged.
+    static func response(_ answer: APIHandler.Answer, requestId: String, started: UInt64, logger: Logger) -> Response {
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         ServerMetrics.shared.record(operation: answer.operation, errorCode: answer.errorCode, nanoseconds: elapsed)
         // Request-derived values (the operation is the target as sent) go through LogValue: quoted and escaped when

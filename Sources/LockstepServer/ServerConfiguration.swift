@@ -44,6 +44,11 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections: Int
     /// When set, the only regions a signature's credential scope may name; otherwise any name of a region's form.
     public var allowedRegions: Set<String>?
+    /// How long the change feed keeps a change, and how many it keeps at most (the newest).
+    public var changeRetention: Duration = ServerConfiguration.defaultChangeRetention
+    public var changeRetentionMaximum: Int = ServerConfiguration.defaultChangeRetentionMaximum
+    public static let defaultChangeRetention: Duration = .seconds(86_400)
+    public static let defaultChangeRetentionMaximum = 100_000
 
     /// - Parameters:
     ///   - host: address to bind.

@@ -111,24 +111,25 @@ extension SecretsManager {
                 continue
             case .replace(let existing):
                 let versions = existing.isReplica ? [] : try tx.versions(secretId: existing.id).map(\.versionId)
+                try self.recordChange(.deleted, of: existing, stages: .some(nil), in: tx)
                 try tx.deleteSecret(id: existing.id)
                 self.recordVersionEvents(.endSecretVersionDelete, of: existing, versions: versions)
             case .create: break
             }
             if let reference = region.KmsKeyId { _ = try self.envelope.provider.resolve(reference, in: tx) }
             let now = self.now()
-            _ = try tx.insertSecret(
-                SecretRecord(
-                    scope: Scope(account: primary.scope.account, region: region.Region),
-                    name: primary.name,
-                    arn: primaryARN.inRegion(region.Region).description,
-                    kmsKeyId: primary.kmsKeyId,
-                    createdDate: now,
-                    lastChangedDate: now,
-                    primaryId: primary.id,
-                    replicaKmsKeyReference: region.KmsKeyId
-                )
+            var replica = SecretRecord(
+                scope: Scope(account: primary.scope.account, region: region.Region),
+                name: primary.name,
+                arn: primaryARN.inRegion(region.Region).description,
+                kmsKeyId: primary.kmsKeyId,
+                createdDate: now,
+                lastChangedDate: now,
+                primaryId: primary.id,
+                replicaKmsKeyReference: region.KmsKeyId
             )
+            replica.id = try tx.insertSecret(replica)
+            try self.recordChange(.replicated, of: replica, in: tx)
         }
         return try tx.replicas(of: primary.id).map(Self.replicationStatus) + failures
     }
@@ -172,6 +173,7 @@ extension SecretsManager {
                 // The replica is a resource of its own region: a policy scoped to the primary's region reaches no other.
                 context.trace.touched(replica.arn)
                 try self.authorize(resource: replica.arn, account: replica.scope.account, secret: replica, in: tx, context: context)
+                try self.recordChange(.deleted, of: replica, stages: .some(nil), in: tx)
                 try tx.deleteSecret(id: replica.id)
             }
             return ReplicationResponse(ARN: primary.arn, ReplicationStatus: try tx.replicas(of: primary.id).map(Self.replicationStatus))
@@ -215,6 +217,7 @@ extension SecretsManager {
             }
             try tx.replaceStages(secretId: replica.id, with: try tx.stages(secretId: primary.id))
             try tx.replaceTags(secretId: replica.id, with: try tx.tags(secretId: primary.id))
+            try self.recordChange(.updated, of: replica, in: tx)
             return StopReplicationToReplicaResponse(ARN: replica.arn)
         }
     }

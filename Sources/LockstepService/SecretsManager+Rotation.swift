@@ -81,6 +81,7 @@ extension SecretsManager {
             if var row = try tx.rotation(secretId: secret.id), row.status.isActive {
                 row.finish(as: .cancelled, at: now)
                 try tx.saveRotation(row)
+                try self.recordChange(.rotationCancelled, of: secret, versionId: row.token, in: tx)
             }
             let pending = try tx.stages(secretId: secret.id).version(for: StagingLabel.pending)
             return CancelRotateSecretResponse(ARN: secret.arn, Name: secret.name, VersionId: pending)
@@ -148,6 +149,7 @@ extension SecretsManager {
         )
         secret.rotation.nextRotationDate =
             mode == .full ? nil : self.nextRotationDate(secret.rotation.rules, after: secret.rotation.lastRotatedDate ?? now)
+        if mode == .full { try self.recordChange(.rotationStarted, of: secret, versionId: token, stages: .some(stages), in: tx) }
         return .started(token)
     }
 
@@ -204,6 +206,7 @@ extension SecretsManager {
         if stages.version(for: StagingLabel.pending) == row.token { stages.removeLabel(StagingLabel.pending) }
         row.finish(as: .abandoned, at: now)
         try tx.saveRotation(row)
+        try self.recordChange(.rotationAbandoned, of: secret, versionId: row.token, stages: .some(stages), in: tx)
         return self.event("RotationAbandoned", secret: secret, versionId: row.token)
     }
 

@@ -242,8 +242,10 @@ extension SecretsManager {
                 secret.rotation.nextRotationDate = self.nextRotationDate(secret.rotation.rules, after: now)
                 try tx.updateSecret(secret)
             }
+            if row.mode == .full { try self.recordChange(.rotationFailed, of: secret, versionId: row.token, in: tx) }
             return self.event(row.mode == .full ? "RotationFailed" : "TestRotationFailed", secret: secret, versionId: row.token, failure: failure)
         }
+        self.changes.publish()
         if let event { self.rotation.events.record(event) }
     }
 
@@ -275,9 +277,11 @@ extension SecretsManager {
             row.stepStarted = false
             row.finish(as: .succeeded, at: now)
             try tx.saveRotation(row)
+            try self.recordChange(.rotationSucceeded, of: secret, versionId: row.token, stages: .some(stages), in: tx)
             if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
             return self.event("RotationSucceeded", secret: secret, versionId: row.token)
         }
+        self.changes.publish()
         self.rotation.events.record(event)
     }
 

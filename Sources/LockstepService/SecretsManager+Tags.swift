@@ -11,6 +11,7 @@ extension SecretsManager {
             try tx.replaceTags(secretId: secret.id, with: tags)
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
+            try self.recordChange(.updated, of: secret, in: tx)
             return EmptyResponse()
         }
     }
@@ -24,6 +25,7 @@ extension SecretsManager {
             try tx.replaceTags(secretId: secret.id, with: tags)
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
+            try self.recordChange(.updated, of: secret, in: tx)
             return EmptyResponse()
         }
     }

@@ -20,6 +20,8 @@ public struct SecretsManager: Sendable {
     public let enforcesPolicies: Bool
     /// The rotation engine's side of RotateSecret, and where lifecycle events go.
     public let rotation: RotationHooks
+    /// Wakes the change feed's long polls when a change commits.
+    public let changes: ChangeSignal
 
     public init(
         store: any SecretStore,
@@ -35,6 +37,7 @@ public struct SecretsManager: Sendable {
         self.audit = audit
         self.enforcesPolicies = enforcesPolicies
         self.rotation = Self.audited(rotation, audit)
+        self.changes = ChangeSignal()
         self.now = now
     }
 
@@ -46,6 +49,7 @@ public struct SecretsManager: Sendable {
             audit: self.audit,
             enforcesPolicies: self.enforcesPolicies,
             rotation: Self.audited(rotation, self.audit),
+            changes: self.changes,
             now: self.now
         )
     }
@@ -64,6 +68,7 @@ public struct SecretsManager: Sendable {
         audit: AuditLog?,
         enforcesPolicies: Bool,
         rotation: RotationHooks,
+        changes: ChangeSignal,
         now: @escaping @Sendable () -> Date
     ) {
         self.store = store
@@ -71,6 +76,7 @@ public struct SecretsManager: Sendable {
         self.audit = audit
         self.enforcesPolicies = enforcesPolicies
         self.rotation = rotation
+        self.changes = changes
         self.now = now
     }
 
@@ -191,15 +197,18 @@ public struct SecretsManager: Sendable {
         let due = try tx.secretsDue(forDeletionBefore: self.now())
         for secret in due {
             let versions = try tx.versions(secretId: secret.id).map(\.versionId)
+            try self.recordChange(.deleted, of: secret, in: tx)
             try tx.deleteSecret(id: secret.id)
             self.recordVersionEvents(.endSecretVersionDelete, of: secret, versions: versions)
         }
         return due.count
     }
 
-    /// A write transaction that first purges expired deletions.
+    /// A write transaction that first purges expired deletions. The change feed's long polls hear of what it
+    /// appended once it has committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SecretStoreTransaction) throws -> T) async throws -> T {
-        try await self.store.write { tx in
+        defer { self.changes.publish() }
+        return try await self.store.write { tx in
             try self.purgeExpired(in: tx)
             return try body(tx)
         }
@@ -207,7 +216,8 @@ public struct SecretsManager: Sendable {
 
     /// Permanently deletes secrets whose recovery window has passed; returns how many.
     public func purgeExpiredSecrets() async throws -> Int {
-        try await self.store.write { try self.purgeExpired(in: $0) }
+        defer { self.changes.publish() }
+        return try await self.store.write { try self.purgeExpired(in: $0) }
     }
 
     /// Records a lifecycle event per version (deletion start, cancel and end). Recorded as the body runs: the

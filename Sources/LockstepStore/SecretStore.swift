@@ -92,6 +92,17 @@ public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransactio
     /// Answered from two indexes, in O(log n).
     func earliestRotationDue() throws -> Date?
 
+    // The change feed's outbox
+    /// Appends `change` (its `sequence` is ignored) and returns the sequence it was given.
+    @discardableResult
+    func appendChange(_ change: ChangeRecord) throws -> Int64
+    /// Up to `limit` changes after `sequence`, oldest first.
+    func changes(after sequence: Int64, limit: Int) throws -> [ChangeRecord]
+    func changeFeedBounds() throws -> ChangeFeedBounds
+    /// Removes the changes made before `date` and all but the newest `maximum`, always keeping the newest one.
+    /// Returns how many were removed.
+    func pruneChanges(before date: Date, keepingAtMost maximum: Int) throws -> Int
+
     // Access keys
     func accessKey(id: String) throws -> AccessKeyRecord?
     func accessKeys() throws -> [AccessKeyRecord]

@@ -17,7 +17,7 @@ public enum StoreCopy {
         ("external_rotation", "secret_id"), ("versions", "id"), ("stages", "secret_id, label"),
         ("access_keys", "access_key_id"), ("rotations", "secret_id"), ("identities", "account, kind, name"),
         ("identity_policies", "account, kind, name, policy_name"), ("sessions", "access_key_id"),
-        ("resource_policies", "secret_id"),
+        ("resource_policies", "secret_id"), ("changes", "sequence"), ("changes_pruned", "id"),
     ]
     static let auditTables: [(table: String, order: String)] = [("audit_events", "sequence"), ("audit_head", "id"), ("audit_base", "id")]
 
@@ -52,9 +52,9 @@ public enum StoreCopy {
                 }
             }
             // New rows continue after the copied ids.
-            for table in ["secrets", "versions"] {
+            for (table, column) in [("secrets", "id"), ("versions", "id"), ("changes", "sequence")] {
                 try target.execute(
-                    "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), coalesce((SELECT max(id) FROM \(table)), 0) + 1, false)"
+                    "SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), coalesce((SELECT max(\(column)) FROM \(table)), 0) + 1, false)"
                 )
             }
             try target.execute("COMMIT")

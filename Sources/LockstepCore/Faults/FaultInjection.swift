@@ -45,6 +45,9 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     /// Inside an audit writer's transaction (a batch of records), before COMMIT. Kept apart from
     /// `store.transaction` because batching makes their number depend on timing.
     case auditTransaction = "audit.transaction"
+    /// Inside a maintenance write whose timing is the clock's (the change feed's retention). Kept apart from
+    /// `store.transaction` for the same reason.
+    case maintenanceTransaction = "store.maintenance"
 
     /// The store-write point of `step`'s start record (`after == false`: before the write).
     public static func stepStart(_ step: RotationStep, after: Bool) -> FaultPoint {

@@ -5,10 +5,16 @@ import LockstepCore
 
 /// The audit event of one API call, built from what the dispatcher has at hand.
 enum APICallRecord {
-    static func event(_ operation: String, body: Data, result: Result<Data, SecretsManagerError>, context: RequestContext) -> AuditEvent {
+    static func event(
+        _ operation: String,
+        body: Data,
+        result: Result<Data, SecretsManagerError>,
+        context: RequestContext,
+        readOnly knownReadOnly: Bool? = nil
+    ) -> AuditEvent {
         let principal = context.caller.principal
         let entry = OperationCatalog.operation(named: operation)
-        let readOnly = entry?.isReadOnly ?? false
+        let readOnly = knownReadOnly ?? entry?.isReadOnly ?? false
         var error: SecretsManagerError?
         var responseElements: Data?
         switch result {

@@ -12,6 +12,8 @@ public enum StoreChange: Sendable, Hashable {
     case access
     /// Rotations or schedules: something may be due.
     case rotations
+    /// A change was appended to the change feed: long polls may answer.
+    case feed
     /// The listener (re)connected and may have missed changes: everything may be stale.
     case unknown
 }
@@ -60,6 +62,7 @@ enum PostgresListener {
                 for table in changes {
                     switch table {
                     case "rotations", "secrets": report(.rotations)
+                    case "changes": report(.feed)
                     default: report(.access)
                     }
                 }

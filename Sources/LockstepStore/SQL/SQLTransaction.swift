@@ -320,6 +320,72 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
         }
     }
 
+    // MARK: Change feed
+
+    func appendChange(_ c: ChangeRecord) throws -> Int64 {
+        let stages = c.stages.map { ChangeStages.text($0) }
+        return try self.connection.first(
+            """
+            INSERT INTO changes (event_time, account, region, secret_arn, secret_name, kind, version_id, stages) \
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING sequence
+            """,
+            [
+                .date(c.time), .text(c.scope.account), .text(c.scope.region), .text(c.secretARN), .text(c.secretName),
+                .text(c.kind.rawValue), .optional(c.versionId), .optional(stages),
+            ]
+        ) { $0.int64(0) } ?? 0
+    }
+
+    func changes(after sequence: Int64, limit: Int) throws -> [ChangeRecord] {
+        var result: [ChangeRecord] = []
+        try self.connection.query(
+            """
+            SELECT sequence, event_time, account, region, secret_arn, secret_name, kind, version_id, stages FROM changes \
+            WHERE sequence > ? ORDER BY sequence LIMIT ?
+            """,
+            [.integer(sequence), .integer(Int64(limit))]
+        ) { row in
+            // A kind this build doesn't know (written by a newer node) reads as an update: consumers look again.
+            let kind = SecretChangeKind(rawValue: row.text(6)) ?? .updated
+            let stages = row.optionalText(8).flatMap(ChangeStages.map)
+            result.append(
+                ChangeRecord(
+                    sequence: row.int64(0),
+                    time: row.date(1),
+                    scope: Scope(account: row.text(2), region: row.text(3)),
+                    secretARN: row.text(4),
+                    secretName: row.text(5),
+                    kind: kind,
+                    versionId: row.optionalText(7),
+                    stages: stages
+                )
+            )
+        }
+        return result
+    }
+
+    func changeFeedBounds() throws -> ChangeFeedBounds {
+        let pruned = try self.connection.first("SELECT sequence FROM changes_pruned WHERE id = 1") { $0.int64(0) } ?? 0
+        let newest = try self.connection.first("SELECT coalesce(max(sequence), 0) FROM changes") { $0.int64(0) } ?? 0
+        return ChangeFeedBounds(prunedThrough: pruned, newest: max(newest, pruned))
+    }
+
+    func pruneChanges(before date: Date, keepingAtMost maximum: Int) throws -> Int {
+        let bounds = try self.changeFeedBounds()
+        let old = try self.connection.first("SELECT coalesce(max(sequence), 0) FROM changes WHERE event_time < ?", [.date(date)]) {
+            $0.int64(0)
+        } ?? 0
+        let cut = min(max(old, bounds.newest - Int64(max(maximum, 1))), bounds.newest - 1)
+        guard cut > bounds.prunedThrough else { return 0 }
+        try self.connection.query("DELETE FROM changes WHERE sequence <= ?", [.integer(cut)])
+        let removed = self.connection.changes
+        try self.connection.query(
+            "INSERT INTO changes_pruned (id, sequence) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence",
+            [.integer(cut)]
+        )
+        return removed
+    }
+
     // MARK: Rotations
 
     private static func rotation(_ row: Connection.Row) -> RotationRecord {
@@ -512,4 +578,21 @@ enum SQLColumns {
         .map { "\($0.trimmingCharacters(in: .whitespaces)) = excluded.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
 
     static let accessKeyColumns = "access_key_id, account, user_name, created_date, status, kms_key_id, wrapped_key, ciphertext"
+}
+
+/// A change's labels as stored: a JSON object of label → version id, keys sorted.
+enum ChangeStages {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    static func text(_ stages: StageMap) -> String {
+        String(decoding: (try? Self.encoder.encode(stages.versionByLabel)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func map(_ text: String) -> StageMap? {
+        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))).map(StageMap.init)
+    }
 }

@@ -211,6 +211,27 @@ enum Migrations {
             metadata TEXT
         ) STRICT;
         """,
+        // 8: the change feed's outbox: one row per change to a secret, written in the change's own transaction, in
+        // commit order (one writer). Retention removes the oldest rows but always keeps the newest, so a sequence is
+        // never used twice; `changes_pruned` remembers how far it went, so a consumer behind it learns it missed some.
+        """
+        CREATE TABLE changes (
+            sequence INTEGER PRIMARY KEY,
+            event_time REAL NOT NULL,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            secret_arn TEXT NOT NULL,
+            secret_name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            version_id TEXT,
+            stages TEXT
+        ) STRICT;
+        CREATE INDEX changes_by_time ON changes(event_time);
+        CREATE TABLE changes_pruned (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            sequence INTEGER NOT NULL
+        ) STRICT;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.
