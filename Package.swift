@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The agent's configuration file is TOML, as AWS's Secrets Manager Agent's is.
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -131,11 +133,35 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A signed client of a Secrets Manager endpoint (the AWS credential chain, SigV4): the CLI's remote mode and the agent.
+        .target(
+            name: "LockstepClient",
+            dependencies: [
+                "LockstepAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `lockstep agent`: AWS's Secrets Manager Agent's local API, cached, following the change feed.
+        .target(
+            name: "LockstepAgent",
+            dependencies: [
+                "LockstepClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LockstepCLI",
             dependencies: [
                 "LockstepCore", "LockstepCrypto", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer",
-                "LockstepRotation", "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB",
+                "LockstepRotation", "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB", "LockstepClient", "LockstepAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

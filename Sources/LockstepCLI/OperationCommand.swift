@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LockstepClient
 import LockstepAudit
 import LockstepCore
 import LockstepService
@@ -105,7 +106,12 @@ extension OperationCommand {
             guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https" else {
                 throw ArgumentTranslator.UsageError(description: "Bad value for --endpoint-url: \(endpoint)")
             }
-            let client = try RemoteClient(endpoint: url, profile: globals.profile, region: globals.region, environment: environment)
+            let client: RemoteClient
+            do {
+                client = try RemoteClient(endpoint: url, profile: globals.profile, region: globals.region, environment: environment)
+            } catch let error as RemoteClient.ConfigurationError {
+                throw ArgumentTranslator.UsageError(description: error.description)
+            }
             let (status, response) = try await client.invoke(operation, body: body)
             guard status == 200 else {
                 let shape = try? JSONDecoder().decode([String: String].self, from: response)

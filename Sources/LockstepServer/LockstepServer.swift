@@ -152,11 +152,13 @@ public enum LockstepServer {
     static func respondWithChanges(to request: Request, context: PeerRequestContext, handler: APIHandler, logger: Logger) async -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         let requestId = RequestID.next()
-        let answer = await handler.handleChanges(
-            Self.signable(request, body: Data()),
-            requestID: requestId,
-            sourceIP: context.remoteAddress?.ipAddress ?? "-"
-        )
+        let signable = Self.signable(request, body: Data())
+        let sourceIP = context.remoteAddress?.ipAddress ?? "-"
+        // A long poll ends (answering what it has) when the server begins to stop, instead of holding the shutdown
+        // for its whole wait.
+        let answer = await cancelWhenGracefulShutdown {
+            await handler.handleChanges(signable, requestID: requestId, sourceIP: sourceIP)
+        }
         return Self.response(answer, requestId: requestId, started: started, logger: logger)
     }
 

@@ -1,0 +1,208 @@
+"""`lockstep agent`: AWS's Secrets Manager Agent's local API, against real `lockstep serve` and agent processes.
+
+Code written for AWS's agent (curl and a Python client as in AWS's documentation) works unchanged; the SSRF checks
+hold; and because the agent follows the change feed, a rotated secret is served fresh within a second although the
+TTL is 300 s, also after the feed was lost and the server restarted."""
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import ACCOUNT, LOCKSTEP, Server
+from lockstep_server import unique, wait_for
+from test_process_rotators import FIXTURES, LAMBDA_ARN, wait_for_rotation
+
+TOKEN = "agent-token-" + "x" * 20
+
+
+class Agent:
+    """A `lockstep agent` on a free loopback port, signing with `key`/`secret`, reading TOML `config`."""
+
+    def __init__(self, endpoint, key, secret, tmp_path, config="ttl_seconds = 300\n", env_token=TOKEN):
+        self.config = tmp_path / "agent.toml"
+        self.config.write_text(config)
+        self.log = open(tmp_path / "agent.log", "w+")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=key, AWS_SECRET_ACCESS_KEY=secret, AWS_REGION="us-east-1")
+        if env_token is not None:
+            env["AWS_TOKEN"] = env_token
+        self.process = subprocess.Popen(
+            [LOCKSTEP, "agent", "--config", str(self.config), "--endpoint-url", endpoint, "--port", "0"],
+            stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
+        line = self.process.stdout.readline()
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+        if not match:
+            self.process.wait(timeout=10)
+            self.log.seek(0)
+            raise AssertionError(f"the agent did not start: {line!r} {self.log.read()}")
+        self.url = match.group(1)
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
+
+    def get(self, secret_id, token=TOKEN, headers=None, **params):
+        headers = dict(headers or {})
+        if token is not None:
+            headers["X-Aws-Parameters-Secrets-Token"] = token
+        return requests.get(f"{self.url}/secretsmanager/get", params={"secretId": secret_id, **params}, headers=headers,
+                            timeout=30)
+
+    def value(self, secret_id, **params):
+        response = self.get(secret_id, **params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def following(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return "following the change feed" in f.read()
+
+    def close(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def agent(server, tmp_path):
+    a = Agent(server.urls[0], server.access_key_id, server.secret_access_key, tmp_path)
+    wait_for(a.following, timeout=30, what="the agent to follow the change feed")
+    yield a
+    a.close()
+
+
+def test_curl_and_python_as_in_aws_docs_get_the_secret(server, agent, tmp_path):
+    sm = server.client()
+    name = unique("agent/prod/db-")
+    created = sm.create_secret(Name=name, SecretString='{"password":"agent-Passw0rd"}')
+    token_file = tmp_path / "awssmatoken"
+    token_file.write_text(TOKEN + "\n")
+    port = agent.url.rsplit(":", 1)[1]
+    # AWS's curl example, verbatim but for the port and the token file's path.
+    out = subprocess.run(["bash", "-c", f"curl -sS -H \"X-Aws-Parameters-Secrets-Token: $(<{token_file})\" "
+                                        f"'http://localhost:{port}/secretsmanager/get?secretId={name}'"],
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    body = json.loads(out)
+    assert body["ARN"] == created["ARN"] and body["Name"] == name and body["VersionId"] == created["VersionId"]
+    assert body["SecretString"] == '{"password":"agent-Passw0rd"}' and body["VersionStages"] == ["AWSCURRENT"]
+    assert isinstance(body["CreatedDate"], str) and float(body["CreatedDate"]) > 1.7e9
+    # AWS's Python example.
+    with open(token_file) as fp:
+        token = fp.read()
+    response = requests.get(f"http://localhost:{port}/secretsmanager/get?secretId={name}",
+                            headers={"X-Aws-Parameters-Secrets-Token": token.strip()})
+    assert response.status_code == 200 and response.json() == body
+    # The path route keeps slashes and decodes %2F; versionStage and versionId select a version.
+    for path in [name, name.replace("/", "%2F")]:
+        via_path = requests.get(f"{agent.url}/v1/{path}", headers={"X-Aws-Parameters-Secrets-Token": TOKEN}, timeout=30)
+        assert via_path.status_code == 200 and via_path.json()["ARN"] == created["ARN"]
+    v2 = sm.put_secret_value(SecretId=name, SecretString="second")["VersionId"]
+    assert agent.value(name, versionStage="AWSPREVIOUS")["VersionId"] == created["VersionId"]
+    assert agent.value(name, versionId=v2)["SecretString"] == "second"
+    # The shipped binary value is base64, as in GetSecretValue.
+    binary = unique("agent-bin-")
+    sm.create_secret(Name=binary, SecretBinary=b"\x00\x01\xff")
+    assert agent.value(binary)["SecretBinary"] == "AAH/"
+
+
+def test_the_ssrf_checks_and_errors_answer_as_aws_agent(server, agent):
+    name = unique("agent-ssrf-")
+    server.client().create_secret(Name=name, SecretString="v")
+    assert agent.get(name, token=None).status_code == 403
+    assert agent.get(name, token="wrong").status_code == 403
+    assert agent.get(name, token=TOKEN[:-1]).status_code == 403
+    forwarded = agent.get(name, headers={"X-Forwarded-For": "10.0.0.1"})
+    assert forwarded.status_code == 400 and forwarded.text == "Forwarded"
+    # Another configured header carries the token too (X-Vault-Token is in AWS's default list).
+    assert agent.get(name, token=None, headers={"X-Vault-Token": TOKEN}).status_code == 200
+    posted = requests.post(f"{agent.url}/secretsmanager/get?secretId={name}", headers={"X-Aws-Parameters-Secrets-Token": TOKEN})
+    assert posted.status_code == 405
+    assert requests.get(f"{agent.url}/ping", timeout=10).text == "healthy"
+    missing = agent.get(unique("agent-missing-"))
+    assert missing.status_code == 400 and missing.json()["__type"] == "ResourceNotFoundException"
+    unknown = requests.get(f"{agent.url}/secretsmanager/get?secretId={name}&abc=1", headers={"X-Aws-Parameters-Secrets-Token": TOKEN})
+    assert unknown.status_code == 400 and unknown.text == "unknown parameter: abc"
+    assert agent.get(name, refreshNow="maybe").status_code == 400
+    assert requests.get(f"{agent.url}/secretsmanager/get", headers={"X-Aws-Parameters-Secrets-Token": TOKEN}).status_code == 400
+
+
+def test_the_agent_refuses_to_start_without_a_token_or_with_a_bad_configuration(server, tmp_path):
+    for config, token, needle in [("", None, "SSRF token"), ("ttl_seconds = 4000\n", TOKEN, "ttl_seconds"),
+                                  ("tll_seconds = 3\n", TOKEN, "unknown configuration key tll_seconds"),
+                                  ("ttl_seconds = [\n", TOKEN, "not valid TOML")]:
+        path = tmp_path / "bad.toml"
+        path.write_text(config)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID="k", AWS_SECRET_ACCESS_KEY="s")
+        if token:
+            env["AWS_TOKEN"] = token
+        result = subprocess.run([LOCKSTEP, "agent", "--config", str(path), "--endpoint-url", server.urls[0], "--port", "0"],
+                                capture_output=True, text=True, env=env, timeout=30)
+        assert result.returncode != 0 and needle in result.stderr, (config, result.stderr)
+
+
+def test_a_rotated_secret_is_served_fresh_within_a_second_despite_a_300_s_ttl(tmp_path):
+    server = Server("--rotators-dir", FIXTURES, "--retry-base-delay", "0.2", "--max-attempts", "1")
+    agent = None
+    try:
+        sm = server.client()
+        name = unique("agent-rotated-")
+        trace = tmp_path / "trace"
+        arn = sm.create_secret(Name=name, SecretString=json.dumps({"username": "svc", "password": "initial-Passw0rd",
+                                                                  "trace": str(trace)}))["ARN"]
+        agent = Agent(server.urls[0], server.access_key_id, server.secret_access_key, tmp_path)
+        wait_for(agent.following, timeout=30, what="the agent to follow the change feed")
+        before = agent.value(name)
+        started = sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "python-boto3")
+        entry = wait_for_rotation(server, arn)
+        assert entry["Status"] == "succeeded", entry
+        done = time.monotonic()
+        fresh = wait_for(lambda: (v := agent.value(name))["VersionId"] == started["VersionId"] and v, timeout=5,
+                         what="the agent to serve the rotated value", interval=0.01)
+        staleness = time.monotonic() - done
+        print(f"\nagent staleness after rotate-secret completed: {staleness * 1000:.0f} ms (ttl_seconds = 300)")
+        assert staleness < 1.0
+        assert fresh["VersionId"] != before["VersionId"] and json.loads(fresh["SecretString"])["password"] != "initial-Passw0rd"
+    finally:
+        if agent:
+            agent.close()
+        server.close()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_change_made_while_the_server_was_down_reaches_the_agent_after_the_restart(tmp_path):
+    """The agent keeps its cursor: the change (made with the CLI on the data directory while no server ran) comes
+    with the first poll after the restart, and the agent drops the stale value."""
+    port = free_port()
+    server = Server("--listen", f"127.0.0.1:{port}", nodes=1, store="sqlite")
+    agent = None
+    try:
+        name = unique("agent-restart-")
+        server.client().create_secret(Name=name, SecretString="before-restart")
+        agent = Agent(server.urls[0], server.access_key_id, server.secret_access_key, tmp_path)
+        wait_for(agent.following, timeout=30, what="the agent to follow the change feed")
+        assert agent.value(name)["SecretString"] == "before-restart"
+        server.stop()
+        subprocess.run([LOCKSTEP, "put-secret-value", "--secret-id", name, "--secret-string", "changed-while-down",
+                        "--data-dir", os.path.join(server.directory, "data"), "--account-id", ACCOUNT],
+                       check=True, capture_output=True, timeout=60)
+        assert agent.value(name)["SecretString"] == "before-restart"  # cached; the upstream is away
+        server.start()
+        wait_for(lambda: agent.value(name)["SecretString"] == "changed-while-down", timeout=40,
+                 what="the agent to hear of the change made while the server was down")
+    finally:
+        if agent:
+            agent.close()
+        server.close()
