@@ -207,6 +207,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LockstepCoreTests", dependencies: ["LockstepCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "LockstepAgentTests", dependencies: ["LockstepAgent"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LockstepCryptoTests",
             dependencies: ["LockstepCrypto", "LockstepCore", .product(name: "Crypto", package: "swift-crypto")],
