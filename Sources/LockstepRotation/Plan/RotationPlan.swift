@@ -79,22 +79,23 @@ public struct RotationPlan: Sendable, Hashable {
         } else {
             checks.append(.fail("secret", problems.joined(separator: "; ")))
         }
-        checks.append(Self.sslCheck(secret, trust: trust))
+        if let ssl = Self.sslCheck(secret, trust: trust) { checks.append(ssl) }
         return checks
     }
 
-    /// What the secret's `ssl` key asks for, before any connection.
-    static func sslCheck(_ secret: DatabaseSecret, trust: DatabaseTrust?) -> PlanCheck {
+    /// What the secret's `ssl` key asks for that is wrong before any connection: `true` with no CAs to verify the
+    /// server, or a value that is neither true nor false. Nil otherwise: the connection's own TLS check (by the
+    /// driver's probe) reports the rest.
+    static func sslCheck(_ secret: DatabaseSecret, trust: DatabaseTrust?) -> PlanCheck? {
         switch secret.fields["ssl"] {
-        case nil:
-            return .warn("ssl", "\"ssl\" is not set: TLS when the server offers it, without verifying its certificate")
-        case .bool(true)?, .string("true")?, .string("True")?, .string("TRUE")?:
-            guard let trust else { return .fail("ssl", DatabaseTrust.missing.message) }
-            return .pass("ssl", "\"ssl\": true: the server's certificate must chain to \(trust.caFile) and name the host")
-        case .bool(false)?, .string("false")?, .string("False")?, .string("FALSE")?:
-            return .warn("ssl", "\"ssl\": false: the connection is never encrypted")
+        case nil, .bool(false)?:
+            return nil
+        case .bool(true)?:
+            return trust == nil ? .fail("ssl", DatabaseTrust.missing.message) : nil
+        case .string(let text)? where ["true", "false"].contains(text.lowercased()):
+            return text.lowercased() == "true" && trust == nil ? .fail("ssl", DatabaseTrust.missing.message) : nil
         default:
-            return .warn("ssl", "\"ssl\" is neither true nor false: treated as absent (TLS when offered, unverified)")
+            return .warn("ssl", "\"ssl\" is neither true nor false: it is treated as absent (TLS when offered, unverified)")
         }
     }
 
