@@ -113,7 +113,7 @@ enum PostgresPlanRules {
             return .fail(name, "the role \(original) does not exist on the server")
         }
         if master.superuser {
-            return .pass(name, "master \(master.name) is a superuser: it may \(cloneExists ? "change" : "create") \(clone) and grant it \(original)")
+            return .pass(name, "master \(master.name) is a superuser: it may \(Self.action(clone, original, cloneExists))")
         }
         guard master.createRole else {
             return .fail(
@@ -135,7 +135,11 @@ enum PostgresPlanRules {
                 )
             }
         }
-        return .pass(name, "master \(master.name) has CREATEROLE: it may \(cloneExists ? "change" : "create") \(clone) and grant it \(original)")
+        return .pass(name, "master \(master.name) has CREATEROLE: it may \(Self.action(clone, original, cloneExists))")
+    }
+
+    private static func action(_ clone: String, _ original: String, _ cloneExists: Bool) -> String {
+        cloneExists ? "set \(clone)'s password (and repair its membership in \(original) if needed)" : "create \(clone) as a member of \(original)"
     }
 
     /// Alternating users: what the clone gets, and whether that is what the original has.
