@@ -9,7 +9,14 @@ struct PasswordPolicyTests {
     static let postgres = try! PasswordGenerator(length: 32, excludeCharacters: ":/@\"'\\", requireEachIncludedType: true)
 
     @Test func simplePasswordCheckDefaultsAcceptEveryGeneratedPassword() {
-        let policy = PasswordPolicy(source: "simple_password_check", minimumLength: 8, minimumLowercase: 1, minimumUppercase: 1, minimumDigits: 1, minimumSpecial: 1)
+        let policy = PasswordPolicy(
+            source: "simple_password_check",
+            minimumLength: 8,
+            minimumLowercase: 1,
+            minimumUppercase: 1,
+            minimumDigits: 1,
+            minimumSpecial: 1
+        )
         let check = policy.check(Self.postgres)
         #expect(check.status == .pass)
         #expect(check.reason.contains("32 characters, at least one of each type"))

@@ -38,7 +38,17 @@ struct MariaDBPlanRulesTests {
         ]
         let policies = Rules.policies(variables)
         #expect(policies.map(\.source) == ["simple_password_check", "cracklib_password_check"])
-        #expect(policies[0] == PasswordPolicy(source: "simple_password_check", minimumLength: 12, minimumLowercase: 1, minimumUppercase: 1, minimumDigits: 2, minimumSpecial: 1))
+        #expect(
+            policies[0]
+                == PasswordPolicy(
+                    source: "simple_password_check",
+                    minimumLength: 12,
+                    minimumLowercase: 1,
+                    minimumUppercase: 1,
+                    minimumDigits: 2,
+                    minimumSpecial: 1
+                )
+        )
         let mysql = Rules.policies(["validate_password.length": "8", "validate_password.policy": "LOW", "validate_password.number_count": "3"])
         #expect(mysql == [PasswordPolicy(source: "validate_password (policy LOW)", minimumLength: 8)])
         #expect(Rules.policies(["strict_password_validation": "ON"]).isEmpty)
@@ -50,7 +60,9 @@ struct MariaDBPlanRulesTests {
         #expect(hashed.map(\.status) == [.pass, .fail])
         #expect(hashed[1].reason.hasPrefix("strict_password_validation is ON"))
         #expect(Rules.passwordPolicy(variables: variables, generator: Self.generator, sendsHash: false).map(\.status) == [.pass])
-        #expect(Rules.passwordPolicy(variables: ["strict_password_validation": "ON"], generator: Self.generator, sendsHash: true).map(\.status) == [.pass])
+        #expect(
+            Rules.passwordPolicy(variables: ["strict_password_validation": "ON"], generator: Self.generator, sendsHash: true).map(\.status) == [.pass]
+        )
         let long = ["simple_password_check_minimal_length": "40", "strict_password_validation": "OFF"]
         #expect(Rules.passwordPolicy(variables: long, generator: Self.generator, sendsHash: true).map(\.status) == [.fail])
     }
@@ -72,12 +84,23 @@ struct MariaDBPlanRulesTests {
     }
 
     @Test func masterPrivileges() {
-        let original = Self.grants([(.database("app"), "SELECT"), (.table(database: "app", table: "t"), "INSERT")], roles: [RoleGrant(role: "reader", withAdminOption: false)])
-        let admin = Self.grants([(.global, "CREATE USER"), (.global, "SELECT"), (.global, "INSERT")], options: [.global], roles: [RoleGrant(role: "reader", withAdminOption: true)])
+        let original = Self.grants(
+            [(.database("app"), "SELECT"), (.table(database: "app", table: "t"), "INSERT")],
+            roles: [RoleGrant(role: "reader", withAdminOption: false)]
+        )
+        let admin = Self.grants(
+            [(.global, "CREATE USER"), (.global, "SELECT"), (.global, "INSERT")],
+            options: [.global],
+            roles: [RoleGrant(role: "reader", withAdminOption: true)]
+        )
         #expect(Rules.masterPrivileges(master: "admin@%", grants: admin, original: [original]).status == .pass)
         #expect(Rules.ungrantable(by: admin, original).isEmpty)
 
-        let noCreateUser = Self.grants([(.global, "SELECT"), (.global, "INSERT")], options: [.global], roles: [RoleGrant(role: "reader", withAdminOption: true)])
+        let noCreateUser = Self.grants(
+            [(.global, "SELECT"), (.global, "INSERT")],
+            options: [.global],
+            roles: [RoleGrant(role: "reader", withAdminOption: true)]
+        )
         let verdict = Rules.masterPrivileges(master: "weak@%", grants: noCreateUser, original: [original])
         #expect(verdict.status == .fail)
         #expect(verdict.reason.contains("lacks the CREATE USER privilege"))
@@ -102,7 +125,9 @@ struct MariaDBPlanRulesTests {
         let aligned = Rules.cloneGrants(original: "app", clone: "app_clone", hosts: [drift], extraHosts: ["10.0.0.%"], ungrantable: [])
         #expect(aligned.reason.contains("1 statement(s) would make its grants equal"))
         #expect(aligned.reason.contains("'app_clone'@'10.0.0.%' would be dropped"))
-        #expect(Rules.cloneGrants(original: "app", clone: "app_clone", hosts: [new], extraHosts: [], ungrantable: ["SELECT ON `app`.*"]).status == .fail)
+        #expect(
+            Rules.cloneGrants(original: "app", clone: "app_clone", hosts: [new], extraHosts: [], ungrantable: ["SELECT ON `app`.*"]).status == .fail
+        )
         #expect(Rules.cloneGrants(original: "app", clone: "app_clone", hosts: [], extraHosts: [], ungrantable: []).status == .fail)
     }
 }

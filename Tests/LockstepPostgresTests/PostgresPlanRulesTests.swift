@@ -24,7 +24,12 @@ struct PostgresPlanRulesTests {
         #expect(Rules.authentication(user: "app", stored: nil, passwordEncryption: "md5").status == .warn)
     }
 
-    static func master(superuser: Bool = false, createRole: Bool = true, adminOnOriginal: Bool = false, adminOnClone: Bool = false)
+    static func master(
+        superuser: Bool = false,
+        createRole: Bool = true,
+        adminOnOriginal: Bool = false,
+        adminOnClone: Bool = false
+    )
         -> Rules.Master
     {
         Rules.Master(name: "admin", superuser: superuser, createRole: createRole, adminOnOriginal: adminOnOriginal, adminOnClone: adminOnClone)
@@ -32,10 +37,22 @@ struct PostgresPlanRulesTests {
 
     @Test func masterPrivileges() {
         let plain = RoleSQL.Attributes()
-        func verdict(_ master: Rules.Master, _ attributes: RoleSQL.Attributes? = RoleSQL.Attributes(), exists: Bool = false, version: Int = 150_000)
+        func verdict(
+            _ master: Rules.Master,
+            _ attributes: RoleSQL.Attributes? = RoleSQL.Attributes(),
+            exists: Bool = false,
+            version: Int = 150_000
+        )
             -> PlanCheck
         {
-            Rules.masterPrivileges(master, original: "app", originalAttributes: attributes, clone: "app_clone", cloneExists: exists, serverVersion: version)
+            Rules.masterPrivileges(
+                master,
+                original: "app",
+                originalAttributes: attributes,
+                clone: "app_clone",
+                cloneExists: exists,
+                serverVersion: version
+            )
         }
         #expect(verdict(Self.master(superuser: true, createRole: false)).status == .pass)
         #expect(verdict(Self.master()).status == .pass)
@@ -52,20 +69,44 @@ struct PostgresPlanRulesTests {
     }
 
     @Test func cloneGrants() {
-        let created = Rules.cloneGrants(original: "app", attributes: RoleSQL.Attributes(createDatabase: true), clone: "app_clone", existing: nil, masterIsSuperuser: false)
+        let created = Rules.cloneGrants(
+            original: "app",
+            attributes: RoleSQL.Attributes(createDatabase: true),
+            clone: "app_clone",
+            existing: nil,
+            masterIsSuperuser: false
+        )
         #expect(created.status == .pass)
         #expect(created.reason.contains("member of app"))
-        let replication = Rules.cloneGrants(original: "app", attributes: RoleSQL.Attributes(replication: true), clone: "app_clone", existing: nil, masterIsSuperuser: false)
+        let replication = Rules.cloneGrants(
+            original: "app",
+            attributes: RoleSQL.Attributes(replication: true),
+            clone: "app_clone",
+            existing: nil,
+            masterIsSuperuser: false
+        )
         #expect(replication.status == .warn)
         #expect(replication.reason.contains("REPLICATION"))
         #expect(
-            Rules.cloneGrants(original: "app", attributes: RoleSQL.Attributes(replication: true), clone: "app_clone", existing: nil, masterIsSuperuser: true).status
+            Rules.cloneGrants(
+                original: "app",
+                attributes: RoleSQL.Attributes(replication: true),
+                clone: "app_clone",
+                existing: nil,
+                masterIsSuperuser: true
+            ).status
                 == .pass
         )
         let back = Rules.ExistingClone(isAncestorOfOriginal: true, isMemberOfOriginal: false, startsAsOriginal: false)
-        #expect(Rules.cloneGrants(original: "app_clone", attributes: RoleSQL.Attributes(), clone: "app", existing: back, masterIsSuperuser: true).reason.contains("first name"))
+        #expect(
+            Rules.cloneGrants(original: "app_clone", attributes: RoleSQL.Attributes(), clone: "app", existing: back, masterIsSuperuser: true).reason
+                .contains("first name")
+        )
         let broken = Rules.ExistingClone(isAncestorOfOriginal: false, isMemberOfOriginal: false, startsAsOriginal: true)
-        #expect(Rules.cloneGrants(original: "app", attributes: RoleSQL.Attributes(), clone: "app_clone", existing: broken, masterIsSuperuser: true).reason.contains("GRANT app TO app_clone"))
+        #expect(
+            Rules.cloneGrants(original: "app", attributes: RoleSQL.Attributes(), clone: "app_clone", existing: broken, masterIsSuperuser: true).reason
+                .contains("GRANT app TO app_clone")
+        )
     }
 
     @Test func cloneAttributesDropSuperuserOnlyOnesWithoutASuperuser() {

@@ -24,7 +24,10 @@ struct RotationPlanTests {
         let checks = RotationPlan.secretChecks(secret, driver: Self.driver, alternating: true, trust: nil)
         #expect(checks.count == 1)
         #expect(checks[0].status == .fail)
-        for part in ["host key is missing", "Database engine must be set to 'aurora-postgresql' or 'postgres'", "port must be a number", "masterarn key is missing"] {
+        for part in [
+            "host key is missing", "Database engine must be set to 'aurora-postgresql' or 'postgres'", "port must be a number",
+            "masterarn key is missing",
+        ] {
             #expect(checks[0].reason.contains(part), "\(part)")
         }
         #expect(!checks[0].reason.contains("hunter2"))
@@ -64,15 +67,36 @@ struct RotationPlanTests {
 
     @Test func scheduleWarningsAndFailures() {
         #expect(RotationPlan.schedule(nil, enabled: true, next: nil, lastRotated: nil, now: Self.now, count: 3).0.status == .warn)
-        let disabled = RotationPlan.schedule(RotationRulesType(AutomaticallyAfterDays: 30), enabled: false, next: nil, lastRotated: nil, now: Self.now, count: 2)
+        let disabled = RotationPlan.schedule(
+            RotationRulesType(AutomaticallyAfterDays: 30),
+            enabled: false,
+            next: nil,
+            lastRotated: nil,
+            now: Self.now,
+            count: 2
+        )
         #expect(disabled.0.status == .warn)
         #expect(disabled.0.reason.contains("not enabled"))
         #expect(disabled.1.count == 2)
-        let never = RotationPlan.schedule(RotationRulesType(ScheduleExpression: "cron(0 0 31 2 ? *)"), enabled: true, next: nil, lastRotated: nil, now: Self.now, count: 2)
+        let never = RotationPlan.schedule(
+            RotationRulesType(ScheduleExpression: "cron(0 0 31 2 ? *)"),
+            enabled: true,
+            next: nil,
+            lastRotated: nil,
+            now: Self.now,
+            count: 2
+        )
         #expect(never.0.status == .fail)
         #expect(never.0.reason.contains("never opens a window"))
         #expect(never.1.isEmpty)
-        let invalid = RotationPlan.schedule(RotationRulesType(ScheduleExpression: "rate(1 hours)"), enabled: true, next: nil, lastRotated: nil, now: Self.now, count: 2)
+        let invalid = RotationPlan.schedule(
+            RotationRulesType(ScheduleExpression: "rate(1 hours)"),
+            enabled: true,
+            next: nil,
+            lastRotated: nil,
+            now: Self.now,
+            count: 2
+        )
         #expect(invalid.0.status == .fail)
     }
 

@@ -1,5 +1,5 @@
-public import LockstepCore
 import Foundation
+public import LockstepCore
 
 /// A server's rule for new passwords (MariaDB's `simple_password_check`, MySQL's `validate_password`, PostgreSQL's
 /// `passwordcheck`), reduced to what can be compared with a ``PasswordGenerator``: a minimum length and minimum
@@ -71,7 +71,9 @@ public struct PasswordPolicy: Sendable, Hashable {
                     in: alphabet.count,
                     draws: generator.length - generator.characterClasses.count * guaranteed
                 )
-                chances.append("it requires \(required) \(plural), the generator guarantees \(guaranteed) (about \(Self.percent(1 - odds)) of passwords would be refused)")
+                chances.append(
+                    "it requires \(required) \(plural), the generator guarantees \(guaranteed) (about \(Self.percent(1 - odds)) of passwords would be refused)"
+                )
             }
         }
         if requiredTotal > generator.length {

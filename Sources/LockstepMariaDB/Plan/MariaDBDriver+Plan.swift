@@ -83,7 +83,11 @@ extension MariaDBDriver: DatabasePlanProbe {
                 alternating: true,
                 length: request.generator.length
             )
-            checks += MariaDBPlanRules.passwordPolicy(variables: try await master.policyVariables(), generator: request.generator, sendsHash: sendsHash)
+            checks += MariaDBPlanRules.passwordPolicy(
+                variables: try await master.policyVariables(),
+                generator: request.generator,
+                sendsHash: sendsHash
+            )
         } catch {
             checks.append(.fail("probe", "reading the server as the master failed: \(error.message)"))
         }

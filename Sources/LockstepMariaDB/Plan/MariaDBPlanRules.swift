@@ -107,7 +107,12 @@ enum MariaDBPlanRules {
     static func passwordPolicy(variables: [String: String], generator: PasswordGenerator, sendsHash: Bool) -> [PlanCheck] {
         let policies = Self.policies(variables)
         guard !policies.isEmpty else {
-            return [.pass("password-policy", "no password validation plugin is active (simple_password_check, cracklib_password_check, validate_password)")]
+            return [
+                .pass(
+                    "password-policy",
+                    "no password validation plugin is active (simple_password_check, cracklib_password_check, validate_password)"
+                )
+            ]
         }
         var checks = policies.map { $0.check(generator) }
         if sendsHash, variables["strict_password_validation"]?.uppercased() == "ON" {

@@ -152,7 +152,10 @@ enum PostgresPlanRules {
     ) -> PlanCheck {
         let name = "clone-grants"
         if let existing, existing.isAncestorOfOriginal {
-            return .pass(name, "\(clone) exists and \(original) is a member of it (the rotation returns to the first name): only its password changes")
+            return .pass(
+                name,
+                "\(clone) exists and \(original) is a member of it (the rotation returns to the first name): only its password changes"
+            )
         }
         let given = RoleSQL.cloneAttributes(copying: attributes, sessionIsSuperuser: masterIsSuperuser)
         var repairs: [String] = []
@@ -185,7 +188,9 @@ enum PostgresPlanRules {
                 "shared_preload_libraries is not readable by this login (needs superuser or pg_read_all_settings): whether passwordcheck is loaded is unknown"
             )
         }
-        let loaded = libraries.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        let loaded = libraries.split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
         guard loaded.contains("passwordcheck") else {
             return .pass(name, "no password check module is loaded (shared_preload_libraries has no passwordcheck)")
         }

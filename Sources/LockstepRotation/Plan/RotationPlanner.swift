@@ -126,7 +126,9 @@ public struct RotationPlanner: Sendable {
                 return checks + [.fail("master-secret", "the master secret \(masterARN) can't be read: \(Self.message(error))")]
             }
             guard master.host == current.host else {
-                return checks + [.fail("master-secret", "the master secret's host \(master.host ?? "-") differs from the secret's host \(current.host ?? "-")")]
+                return checks + [
+                    .fail("master-secret", "the master secret's host \(master.host ?? "-") differs from the secret's host \(current.host ?? "-")")
+                ]
             }
             do {
                 strategy = .alternatingUsers(master: try master.credentials(for: rotator.driver), alternateUser: AlternateUser.of(user))
