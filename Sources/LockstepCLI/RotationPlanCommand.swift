@@ -19,7 +19,7 @@ extension RotationCommand {
                 change the password, the clone's grants, the server's password policy against the generated \
                 passwords, a process rotator's manifest and runtime, and the schedule's next windows in UTC. \
                 Nothing is written: not the secret (its LastAccessedDate included), not the database. Passwords \
-                are never printed. Exits 0 when no check fails, 1 when one does.
+                are never printed. Exits 0 when no check fails, 1 when one does, 254 when the secret can't be read.
                 """
         )
 

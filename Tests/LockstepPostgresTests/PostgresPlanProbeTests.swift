@@ -63,7 +63,7 @@ import Testing
             #expect(byName["master-login"]?.status == .pass)
             #expect(byName["privileges"]?.status == .pass)
             #expect(byName["privileges"]?.reason.contains("CREATEROLE") == true)
-            #expect(byName["clone-grants"]?.reason.contains("would be created as a member of \(user)") == true)
+            #expect(byName["clone-grants"]?.reason.contains("would be created (LOGIN, CREATEDB) as a member of \(user)") == true)
             #expect(try await scratch.value("SELECT count(*) FROM pg_roles WHERE rolname = $1", on: scratch.admin, [user + "_clone"]) == "0")
             let sent = try await self.statements(scratch, of: [user, master])
             #expect(sent.count >= 6)

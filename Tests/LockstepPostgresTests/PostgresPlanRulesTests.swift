@@ -77,7 +77,7 @@ struct PostgresPlanRulesTests {
             masterIsSuperuser: false
         )
         #expect(created.status == .pass)
-        #expect(created.reason.contains("member of app"))
+        #expect(created.reason.contains("would be created (LOGIN, CREATEDB) as a member of app"))
         let replication = Rules.cloneGrants(
             original: "app",
             attributes: RoleSQL.Attributes(replication: true),

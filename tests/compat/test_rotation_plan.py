@@ -249,6 +249,21 @@ def test_a_healthy_postgres_secret_passes_and_the_plan_only_reads(lockstep, pg_r
     assert any("pg_authid" in sql for sql in statements)
 
 
+def test_tls_verification_failures_fail_the_login(lockstep, pg_roles):
+    """"ssl": true against the system's CAs, which don't know the test server's: the login check fails and says why."""
+    initial = password()
+    user = pg_roles("plan_pg_", initial)
+    create_secret(lockstep, "app", postgres_secret(user, initial, host="localhost", ssl=True))
+    lockstep("rotate-secret", "--secret-id", "app", "--rotation-lambda-arn", "postgres-single-user", "--no-rotate-immediately",
+             "--rotation-rules", "AutomaticallyAfterDays=7")
+    code, _, checks = plan(lockstep, "app")
+    assert code == 1
+    [(status, reason)] = checks["login"]
+    assert status == "fail" and "certificate verify failed" in reason
+    code, _, checks = plan(lockstep, "app", "--database-ca-file", PG["CA"])
+    assert code == 0 and checks["login"][0][0] == "pass" and checks["tls"][0][0] == "pass"
+
+
 def test_a_healthy_mariadb_secret_passes_and_the_plan_only_reads(lockstep, mariadb_users):
     """Single user over verified TLS: exit 0; the general log shows only SELECT and SHOW from the plan's login (not
     even the session SET the rotation's connections send); the secret's LastAccessedDate stays unset."""

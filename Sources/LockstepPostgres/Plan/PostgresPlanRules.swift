@@ -165,7 +165,7 @@ enum PostgresPlanRules {
         }
         let how =
             existing == nil
-            ? "\(clone) would be created as a member of \(original) that starts every session as \(original) (SET role)"
+            ? "\(clone) would be created (\(Self.describe(given))) as a member of \(original) that starts every session as \(original) (SET role)"
             : "\(clone) exists; its password changes" + (repairs.isEmpty ? "" : " and the rotation adds " + repairs.joined(separator: " and "))
         // Acting as the original, the clone has its privileges and ownerships; only REPLICATION is checked on the
         // login role itself.
@@ -176,6 +176,19 @@ enum PostgresPlanRules {
             )
         }
         return .pass(name, "\(how): the same privileges and ownerships as \(original)")
+    }
+
+    /// `LOGIN, CREATEDB, CONNECTION LIMIT 5`: the attributes a CREATE ROLE would give.
+    static func describe(_ attributes: RoleSQL.Attributes) -> String {
+        var parts = ["LOGIN"]
+        if attributes.superuser { parts.append("SUPERUSER") }
+        if attributes.createDatabase { parts.append("CREATEDB") }
+        if attributes.createRole { parts.append("CREATEROLE") }
+        if attributes.replication { parts.append("REPLICATION") }
+        if attributes.bypassRowLevelSecurity { parts.append("BYPASSRLS") }
+        if attributes.connectionLimit >= 0 { parts.append("CONNECTION LIMIT \(attributes.connectionLimit)") }
+        if let validUntil = attributes.validUntil { parts.append("VALID UNTIL \(validUntil)") }
+        return parts.joined(separator: ", ")
     }
 
     /// PostgreSQL's passwordcheck module (in `shared_preload_libraries`) against the generated passwords.
