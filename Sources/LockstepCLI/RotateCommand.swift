@@ -133,7 +133,7 @@ struct RotationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotation",
         abstract: "Inspect rotations.",
-        subcommands: [Status.self]
+        subcommands: [Status.self, Plan.self]
     )
 
     struct Status: AsyncParsableCommand {

@@ -120,6 +120,8 @@ struct RotationSetup {
     let engine: RotationEngine
     let wakeup: RotationWakeup
     let catalog: RotatorCatalog
+    /// The rotators the engine runs (`rotation plan` resolves a secret's rotator here).
+    let registry: RotatorRegistry
     /// Where process rotators call the API: set by whoever runs the server, once it listens.
     let endpoint = RotatorEndpoint()
 
@@ -138,6 +140,7 @@ struct RotationSetup {
             endpoint: self.endpoint
         )
         self.environment = environment
+        self.registry = rotators
         self.wakeup = wakeup
         self.catalog = catalog
         // A lease must outlast the longest step, or another runner could take a rotation whose step still runs.

@@ -55,13 +55,14 @@ public struct MariaDBDriver: DatabaseDriver {
 
     func openConnection(
         _ credentials: DatabaseCredentials,
-        timeouts: DatabaseTimeouts
+        timeouts: DatabaseTimeouts,
+        readOnly: Bool = false
     ) async throws(DatabaseError)
         -> MariaDBConnection
     {
         Self.initializeLibrary()
         let connection = MariaDBConnection()
-        try await connection.open(credentials, timeouts: timeouts, trust: self.trust)
+        try await connection.open(credentials, timeouts: timeouts, trust: self.trust, readOnly: readOnly)
         return connection
     }
 }

@@ -44,6 +44,11 @@ public struct PostgresDriver: DatabaseDriver {
     ) async throws(DatabaseError)
         -> any DatabaseSession
     {
+        try await self.openSession(credentials, timeouts: timeouts)
+    }
+
+    /// ``connect(_:timeouts:)`` with the concrete session (the rotation plan's probes use its queries).
+    func openSession(_ credentials: DatabaseCredentials, timeouts: DatabaseTimeouts) async throws(DatabaseError) -> PostgresSession {
         let parameters = try ConnectionParameters(
             credentials,
             defaultDatabase: self.defaultDatabase ?? "postgres",

@@ -92,15 +92,29 @@ enum RoleSQL {
         validUntilLiteral: String?,
         sessionIsSuperuser: Bool
     ) -> String {
+        let given = Self.cloneAttributes(copying: attributes, sessionIsSuperuser: sessionIsSuperuser)
         var clauses = ["LOGIN", "PASSWORD \(verifierLiteral)"]
-        if attributes.superuser && sessionIsSuperuser { clauses.append("SUPERUSER") }
-        if attributes.createDatabase { clauses.append("CREATEDB") }
-        if attributes.createRole { clauses.append("CREATEROLE") }
-        if attributes.replication && sessionIsSuperuser { clauses.append("REPLICATION") }
-        if attributes.bypassRowLevelSecurity && sessionIsSuperuser { clauses.append("BYPASSRLS") }
-        clauses.append("CONNECTION LIMIT \(attributes.connectionLimit)")
+        if given.superuser { clauses.append("SUPERUSER") }
+        if given.createDatabase { clauses.append("CREATEDB") }
+        if given.createRole { clauses.append("CREATEROLE") }
+        if given.replication { clauses.append("REPLICATION") }
+        if given.bypassRowLevelSecurity { clauses.append("BYPASSRLS") }
+        clauses.append("CONNECTION LIMIT \(given.connectionLimit)")
         if let validUntilLiteral { clauses.append("VALID UNTIL \(validUntilLiteral)") }
         return "CREATE ROLE \(clone) WITH " + clauses.joined(separator: " ")
+    }
+
+    /// The attributes a new clone gets: the original's, less SUPERUSER, REPLICATION and BYPASSRLS when the session
+    /// creating it is not a superuser (only a superuser may give them). ``createRole(_:verifierLiteral:copying:validUntilLiteral:sessionIsSuperuser:)``
+    /// builds its statement from this, and the rotation plan compares it with the original's.
+    static func cloneAttributes(copying attributes: Attributes, sessionIsSuperuser: Bool) -> Attributes {
+        var clone = attributes
+        if !sessionIsSuperuser {
+            clone.superuser = false
+            clone.replication = false
+            clone.bypassRowLevelSecurity = false
+        }
+        return clone
     }
 
     /// `ALTER ROLE ... PASSWORD` with a verifier.

@@ -6,6 +6,16 @@ import LockstepStore
 extension SecretsManager {
     /// GetSecretValue: the version named by VersionId and/or VersionStage (AWSCURRENT by default).
     public func getSecretValue(_ request: GetSecretValueRequest, context: RequestContext) async throws -> GetSecretValueResponse {
+        try await self.getSecretValue(request, context: context, recordingAccess: true)
+    }
+
+    /// GetSecretValue; with `recordingAccess` false it reads without setting LastAccessedDate (the rotation plan,
+    /// which writes nothing).
+    public func getSecretValue(
+        _ request: GetSecretValueRequest,
+        context: RequestContext,
+        recordingAccess: Bool
+    ) async throws -> GetSecretValueResponse {
         if let versionId = request.VersionId { try VersionIdentifier.validate(versionId, parameter: "versionId") }
         if let stage = request.VersionStage { try StagingLabel.validate(stage) }
         let today = DayResolution.truncate(self.now())
@@ -24,7 +34,7 @@ extension SecretsManager {
             let secret = try self.resolve(request.SecretId, in: tx, context: context)
             return try self.value(of: secret, versionId: request.VersionId, stage: request.VersionStage, today: today, in: tx)
         }
-        if let touch {
+        if recordingAccess, let touch {
             // LastAccessedDate has day resolution: at most one write per secret and version a day.
             _ = try? await self.store.write { tx in
                 try self.recordAccess(touch, today: today, in: tx)

@@ -6,7 +6,8 @@
 #   env            port, user and password of the test superuser (mode 600)
 #   tls/ca.crt     the throwaway CA that signed the server's certificate (data/server.crt), see certificates.sh
 # Unix sockets go there too; they trust local connections and exist only for this script's own setup. Over TCP
-# every login is SCRAM-SHA-256. As root, initdb and postgres run as the unprivileged user lockstep-db.
+# every login is SCRAM-SHA-256 (members of the role lockstep_md5 may use md5, for md5-only accounts). As root,
+# initdb and postgres run as the unprivileged user lockstep-db.
 
 pg_bin=/usr/lib/postgresql/15/bin
 pg_os_user=lockstep-db
@@ -118,8 +119,10 @@ ssl_cert_file = 'server.crt'
 ssl_key_file = 'server.key'
 EOF
     cat >"$dir/data/pg_hba.conf" <<EOF
-# scripts/db/postgres.sh: socket trust for the script's own setup, SCRAM over TCP from loopback only.
+# scripts/db/postgres.sh: socket trust for the script's own setup, SCRAM over TCP from loopback only, except
+# members of lockstep_md5 (tests create it), whose md5 line also lets an md5-only account log in.
 local   all   all                  trust
+host    all   +lockstep_md5   127.0.0.1/32   md5
 host    all   all   127.0.0.1/32   scram-sha-256
 EOF
 

@@ -117,6 +117,36 @@ public struct RotationSchedule: Sendable, Hashable {
         }
     }
 
+    /// The window that holds `date` when one does (the scheduled instant, NextRotationDate, lies in one), else the
+    /// last one that opened before it. Day-based windows open at midnight UTC; hour rates on their grid of N hours
+    /// from midnight UTC; cron windows at the expression's hours.
+    public func window(containing date: Date) -> DateInterval {
+        let day = UTCDate.day(of: date)
+        switch self.kind {
+        case .days:
+            return DateInterval(start: UTCDate.date(ofDay: day), duration: self.window)
+        case .hours(let n):
+            let elapsed = date.timeIntervalSince(UTCDate.date(ofDay: day)) / 3_600
+            return DateInterval(start: UTCDate.date(ofDay: day, hour: Int(elapsed.rounded(.down)) / n * n), duration: self.window)
+        case .cron(let cron):
+            let start = Self.nextCronInstant(cron, after: date.addingTimeInterval(-self.window))
+            return DateInterval(start: start <= date ? start : date, duration: start <= date ? self.window : 0)
+        }
+    }
+
+    /// `count` consecutive windows: the first is `first`, each next one ``nextWindow(after:)`` the start of the one
+    /// before (where a rotation at any instant of a window puts the next). Ends early at a window that never opens
+    /// (`Date.distantFuture`: a cron expression no date matches).
+    public func windows(startingWith first: DateInterval, count: Int) -> [DateInterval] {
+        var windows: [DateInterval] = []
+        var window = first
+        while windows.count < count, window.start < Date.distantFuture {
+            windows.append(window)
+            window = self.nextWindow(after: window.start)
+        }
+        return windows
+    }
+
     /// The first hour matching `cron` strictly after `date` (searching up to 20 years ahead).
     static func nextCronInstant(_ cron: CronExpression, after date: Date) -> Date {
         let firstDay = UTCDate.day(of: date)

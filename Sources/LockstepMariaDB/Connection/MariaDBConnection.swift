@@ -20,7 +20,9 @@ actor MariaDBConnection: DatabaseSession {
     }
 
     /// Connects and authenticates; see ``MariaDBDriver/connect(_:timeouts:)``.
-    func open(_ credentials: DatabaseCredentials, timeouts: DatabaseTimeouts, trust: DatabaseTrust?) throws(DatabaseError) {
+    /// - Parameter readOnly: send nothing but what the caller asks (the rotation plan): no `SET SESSION
+    ///   max_statement_time`, so each statement is bounded by the socket's read timeout alone.
+    func open(_ credentials: DatabaseCredentials, timeouts: DatabaseTimeouts, trust: DatabaseTrust?, readOnly: Bool = false) throws(DatabaseError) {
         guard (1...65535).contains(credentials.port) else {
             throw DatabaseError(.validation, "port \(credentials.port) is out of range")
         }
@@ -34,7 +36,7 @@ actor MariaDBConnection: DatabaseSession {
         try handle.connect(credentials)
         self.handle = handle
         self.isMariaDB = handle.isMariaDB
-        if self.isMariaDB {
+        if self.isMariaDB, !readOnly {
             // The server's own limit on each statement, beside the socket timeouts.
             try handle.execute("SET SESSION max_statement_time = \(Self.seconds(timeouts.statement))")
         }

@@ -34,6 +34,15 @@ enum AuthenticationPlugin: Equatable {
         }
     }
 
+    /// The plugin names in `SHOW CREATE USER` text, for messages (`["mysql_native_password"]`, `["unix_socket",
+    /// "mysql_native_password"]`); empty when the account has no authentication clause (no password). Only the names
+    /// are taken: the `USING` hashes are never returned.
+    static func pluginNames(showCreateUser statement: String) -> [String] {
+        guard let afterName = Self.skipAccountName(statement[...]), afterName.hasPrefix(" IDENTIFIED") else { return [] }
+        if afterName.hasPrefix(" IDENTIFIED BY PASSWORD") { return ["mysql_native_password"] }
+        return afterName.matches(of: #/(?: VIA| OR) ([A-Za-z0-9_]+)/#).map { String($0.output.1) }
+    }
+
     private static var singleNative: Regex<Substring> {
         #/ IDENTIFIED (?:BY PASSWORD|VIA mysql_native_password USING) '\*[0-9A-F]{40}'(?! OR )/#
     }

@@ -38,6 +38,16 @@ public struct DatabaseRotator: Rotator {
         self.passwordLength = passwordLength
     }
 
+    /// The GetRandomPassword settings of createSecret's new password (the rotation plan checks them against the
+    /// server's password policy).
+    public var passwordRequest: GetRandomPasswordRequest {
+        GetRandomPasswordRequest(
+            PasswordLength: self.passwordLength,
+            ExcludeCharacters: self.driver.excludedPasswordCharacters,
+            RequireEachIncludedType: true
+        )
+    }
+
     public func invoke(_ invocation: RotationInvocation) async throws(RotatorError) {
         do {
             try await self.run(invocation)
@@ -94,14 +104,7 @@ public struct DatabaseRotator: Rotator {
         try current.checkEngine(for: self.driver, required: self.strategy == .alternatingUsers)
         // Already created (a retry): never generate a second password for the same token.
         if try await self.pendingIfPresent(invocation) != nil { return }
-        let password = try await self.manager.getRandomPassword(
-            GetRandomPasswordRequest(
-                PasswordLength: self.passwordLength,
-                ExcludeCharacters: self.driver.excludedPasswordCharacters,
-                RequireEachIncludedType: true
-            ),
-            context: invocation.context
-        ).RandomPassword
+        let password = try await self.manager.getRandomPassword(self.passwordRequest, context: invocation.context).RandomPassword
         var username: String?
         if self.strategy == .alternatingUsers, let currentUser = current.username {
             let alternate = AlternateUser.of(currentUser)
