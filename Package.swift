@@ -157,11 +157,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // EventBridge-shaped events of the change outbox, delivered to webhooks (signed, retried, leased per endpoint).
+        .target(
+            name: "LockstepEvents",
+            dependencies: [
+                "LockstepCore", "LockstepStore", "LockstepService", "LockstepAudit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LockstepCLI",
             dependencies: [
                 "LockstepCore", "LockstepCrypto", "LockstepService", "LockstepAuth", "LockstepAudit", "LockstepStore", "LockstepServer",
                 "LockstepRotation", "LockstepDatabase", "LockstepPostgres", "LockstepMariaDB", "LockstepClient", "LockstepAgent",
+                "LockstepEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -208,6 +225,11 @@ let package = Package(
         ),
         .testTarget(name: "LockstepCoreTests", dependencies: ["LockstepCore"], swiftSettings: swiftSettings),
         .testTarget(name: "LockstepAgentTests", dependencies: ["LockstepAgent"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LockstepEventsTests",
+            dependencies: ["LockstepEvents", "LockstepStore", "LockstepCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "LockstepCryptoTests",
             dependencies: ["LockstepCrypto", "LockstepCore", .product(name: "Crypto", package: "swift-crypto")],

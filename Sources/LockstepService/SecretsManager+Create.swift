@@ -62,7 +62,7 @@ extension SecretsManager {
                 in: tx,
                 context: context
             )
-            try self.recordChange(.created, of: secret, versionId: value == nil ? nil : token, in: tx)
+            try self.recordChange(.created, of: secret, versionId: value == nil ? nil : token, by: context, in: tx)
             return CreateSecretResponse(
                 ARN: secret.arn,
                 Name: secret.name,

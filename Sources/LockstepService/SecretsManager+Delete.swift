@@ -35,7 +35,7 @@ extension SecretsManager {
             }
             let versions = try tx.versions(secretId: secret.id).map(\.versionId)
             if force {
-                try self.recordChange(.deleted, of: secret, stages: .some(nil), in: tx)
+                try self.recordChange(.deleted, of: secret, stages: .some(nil), by: context, in: tx)
                 try tx.deleteSecret(id: secret.id)
                 return (DeleteSecretResponse(ARN: secret.arn, Name: secret.name, DeletionDate: now), (secret, versions))
             }
@@ -44,7 +44,7 @@ extension SecretsManager {
             scheduled.deletedDate = now
             scheduled.deletionDate = deletionDate
             try tx.updateSecret(scheduled)
-            try self.recordChange(.deletionScheduled, of: scheduled, in: tx)
+            try self.recordChange(.deletionScheduled, of: scheduled, by: context, in: tx)
             return (DeleteSecretResponse(ARN: secret.arn, Name: secret.name, DeletionDate: deletionDate), (secret, versions))
         }
         if let (secret, versions) = deleted {
@@ -63,7 +63,7 @@ extension SecretsManager {
                 secret.deletionDate = nil
                 secret.lastChangedDate = self.now()
                 try tx.updateSecret(secret)
-                try self.recordChange(.restored, of: secret, in: tx)
+                try self.recordChange(.restored, of: secret, by: context, in: tx)
                 restored = (secret, try tx.versions(secretId: secret.id).map(\.versionId))
             }
             return (ARNAndName(ARN: secret.arn, Name: secret.name), restored)

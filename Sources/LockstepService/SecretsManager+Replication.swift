@@ -111,7 +111,7 @@ extension SecretsManager {
                 continue
             case .replace(let existing):
                 let versions = existing.isReplica ? [] : try tx.versions(secretId: existing.id).map(\.versionId)
-                try self.recordChange(.deleted, of: existing, stages: .some(nil), in: tx)
+                try self.recordChange(.deleted, of: existing, stages: .some(nil), by: context, in: tx)
                 try tx.deleteSecret(id: existing.id)
                 self.recordVersionEvents(.endSecretVersionDelete, of: existing, versions: versions)
             case .create: break
@@ -129,7 +129,7 @@ extension SecretsManager {
                 replicaKmsKeyReference: region.KmsKeyId
             )
             replica.id = try tx.insertSecret(replica)
-            try self.recordChange(.replicated, of: replica, in: tx)
+            try self.recordChange(.replicated, of: replica, by: context, in: tx)
         }
         return try tx.replicas(of: primary.id).map(Self.replicationStatus) + failures
     }
@@ -173,7 +173,7 @@ extension SecretsManager {
                 // The replica is a resource of its own region: a policy scoped to the primary's region reaches no other.
                 context.trace.touched(replica.arn)
                 try self.authorize(resource: replica.arn, account: replica.scope.account, secret: replica, in: tx, context: context)
-                try self.recordChange(.deleted, of: replica, stages: .some(nil), in: tx)
+                try self.recordChange(.deleted, of: replica, stages: .some(nil), by: context, in: tx)
                 try tx.deleteSecret(id: replica.id)
             }
             return ReplicationResponse(ARN: primary.arn, ReplicationStatus: try tx.replicas(of: primary.id).map(Self.replicationStatus))
@@ -217,7 +217,7 @@ extension SecretsManager {
             }
             try tx.replaceStages(secretId: replica.id, with: try tx.stages(secretId: primary.id))
             try tx.replaceTags(secretId: replica.id, with: try tx.tags(secretId: primary.id))
-            try self.recordChange(.updated, of: replica, in: tx)
+            try self.recordChange(.updated, of: replica, by: context, in: tx)
             return StopReplicationToReplicaResponse(ARN: replica.arn)
         }
     }

@@ -50,7 +50,7 @@ extension SecretsManager {
                 }
                 try tx.setExternalRotation(secretId: secret.id, external)
             }
-            let outcome = try self.beginRotation(of: &secret, token: token, mode: mode, in: tx)
+            let outcome = try self.beginRotation(of: &secret, token: token, mode: mode, by: context, in: tx)
             try tx.updateSecret(secret)
             return (secret, outcome)
         }
@@ -81,7 +81,7 @@ extension SecretsManager {
             if var row = try tx.rotation(secretId: secret.id), row.status.isActive {
                 row.finish(as: .cancelled, at: now)
                 try tx.saveRotation(row)
-                try self.recordChange(.rotationCancelled, of: secret, versionId: row.token, in: tx)
+                try self.recordChange(.rotationCancelled, of: secret, versionId: row.token, by: context, in: tx)
             }
             let pending = try tx.stages(secretId: secret.id).version(for: StagingLabel.pending)
             return CancelRotateSecretResponse(ARN: secret.arn, Name: secret.name, VersionId: pending)
@@ -93,6 +93,7 @@ extension SecretsManager {
         of secret: inout SecretRecord,
         token: String,
         mode: RotationRecord.Mode,
+        by context: RequestContext?,
         in tx: any SecretStoreTransaction
     ) throws -> RotationStart {
         let now = self.now()
@@ -149,7 +150,7 @@ extension SecretsManager {
         )
         secret.rotation.nextRotationDate =
             mode == .full ? nil : self.nextRotationDate(secret.rotation.rules, after: secret.rotation.lastRotatedDate ?? now)
-        if mode == .full { try self.recordChange(.rotationStarted, of: secret, versionId: token, stages: .some(stages), in: tx) }
+        if mode == .full { try self.recordChange(.rotationStarted, of: secret, versionId: token, stages: .some(stages), by: context, in: tx) }
         return .started(token)
     }
 
@@ -206,7 +207,7 @@ extension SecretsManager {
         if stages.version(for: StagingLabel.pending) == row.token { stages.removeLabel(StagingLabel.pending) }
         row.finish(as: .abandoned, at: now)
         try tx.saveRotation(row)
-        try self.recordChange(.rotationAbandoned, of: secret, versionId: row.token, stages: .some(stages), in: tx)
+        try self.recordChange(.rotationAbandoned, of: secret, versionId: row.token, stages: .some(stages), by: nil, in: tx)
         return self.event("RotationAbandoned", secret: secret, versionId: row.token)
     }
 

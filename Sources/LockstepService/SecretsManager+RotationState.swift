@@ -53,7 +53,7 @@ extension SecretsManager {
             for var secret in try tx.secretsDueForRotation(before: now, limit: limit) {
                 let outcome: RotationStart?
                 if secret.deletedDate == nil, !secret.isReplica, let lambda = secret.rotation.lambdaARN, self.rotation.canInvoke(lambda) {
-                    outcome = try self.beginRotation(of: &secret, token: UUID().uuidString.lowercased(), mode: .full, in: tx)
+                    outcome = try self.beginRotation(of: &secret, token: UUID().uuidString.lowercased(), mode: .full, by: nil, in: tx)
                 } else {
                     outcome = nil
                 }
@@ -242,7 +242,7 @@ extension SecretsManager {
                 secret.rotation.nextRotationDate = self.nextRotationDate(secret.rotation.rules, after: now)
                 try tx.updateSecret(secret)
             }
-            if row.mode == .full { try self.recordChange(.rotationFailed, of: secret, versionId: row.token, in: tx) }
+            if row.mode == .full { try self.recordChange(.rotationFailed, of: secret, versionId: row.token, by: nil, in: tx) }
             return self.event(row.mode == .full ? "RotationFailed" : "TestRotationFailed", secret: secret, versionId: row.token, failure: failure)
         }
         self.changes.publish()
@@ -277,7 +277,7 @@ extension SecretsManager {
             row.stepStarted = false
             row.finish(as: .succeeded, at: now)
             try tx.saveRotation(row)
-            try self.recordChange(.rotationSucceeded, of: secret, versionId: row.token, stages: .some(stages), in: tx)
+            try self.recordChange(.rotationSucceeded, of: secret, versionId: row.token, stages: .some(stages), by: nil, in: tx)
             if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
             return self.event("RotationSucceeded", secret: secret, versionId: row.token)
         }

@@ -11,7 +11,7 @@ extension SecretsManager {
             try tx.replaceTags(secretId: secret.id, with: tags)
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
-            try self.recordChange(.updated, of: secret, in: tx)
+            try self.recordChange(.updated, of: secret, by: context, in: tx)
             return EmptyResponse()
         }
     }
@@ -25,7 +25,7 @@ extension SecretsManager {
             try tx.replaceTags(secretId: secret.id, with: tags)
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
-            try self.recordChange(.updated, of: secret, in: tx)
+            try self.recordChange(.updated, of: secret, by: context, in: tx)
             return EmptyResponse()
         }
     }

@@ -44,7 +44,7 @@ extension SecretsManager {
             }
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
-            try self.recordChange(versionId == nil ? .updated : .valuePut, of: secret, versionId: versionId, in: tx)
+            try self.recordChange(versionId == nil ? .updated : .valuePut, of: secret, versionId: versionId, by: context, in: tx)
             return (UpdateSecretResponse(ARN: secret.arn, Name: secret.name, VersionId: versionId), event)
         }
         if let event { self.rotation.events.record(event) }
@@ -89,7 +89,7 @@ extension SecretsManager {
             try self.pruneVersions(of: secret, stages: stages, in: tx)
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
-            try self.recordChange(.labelsMoved, of: secret, versionId: request.MoveToVersionId ?? request.RemoveFromVersionId, in: tx)
+            try self.recordChange(.labelsMoved, of: secret, versionId: request.MoveToVersionId ?? request.RemoveFromVersionId, by: context, in: tx)
             return ARNAndName(ARN: secret.arn, Name: secret.name)
         }
     }

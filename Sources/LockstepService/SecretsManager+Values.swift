@@ -199,7 +199,7 @@ extension SecretsManager {
                 try tx.replaceStages(secretId: secret.id, with: stages)
                 secret.lastChangedDate = self.now()
                 try tx.updateSecret(secret)
-                try self.recordChange(.valuePut, of: secret, versionId: token, in: tx)
+                try self.recordChange(.valuePut, of: secret, versionId: token, by: context, in: tx)
                 let response = PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
                 return (response, event)
             }
@@ -217,7 +217,7 @@ extension SecretsManager {
             try self.pruneVersions(of: secret, stages: stages, in: tx)
             secret.lastChangedDate = self.now()
             try tx.updateSecret(secret)
-            try self.recordChange(.valuePut, of: secret, versionId: token, in: tx)
+            try self.recordChange(.valuePut, of: secret, versionId: token, by: context, in: tx)
             let response = PutSecretValueResponse(ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages.labels(of: token))
             return (response, event)
         }

@@ -100,8 +100,19 @@ public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransactio
     func changes(after sequence: Int64, limit: Int) throws -> [ChangeRecord]
     func changeFeedBounds() throws -> ChangeFeedBounds
     /// Removes the changes made before `date` and all but the newest `maximum`, always keeping the newest one.
-    /// Returns how many were removed.
+    /// Changes a webhook endpoint seen since `date` hasn't delivered are kept from the age limit (not from the count
+    /// limit: an endpoint the count limit overtakes continues after the cut, the changes it missed added to its
+    /// ``WebhookCursorRecord/lost``). Returns how many were removed.
     func pruneChanges(before date: Date, keepingAtMost maximum: Int) throws -> Int
+
+    // Webhook delivery cursors
+    /// Every endpoint's row, by name.
+    func webhookCursors() throws -> [WebhookCursorRecord]
+    func webhookCursor(name: String) throws -> WebhookCursorRecord?
+    /// Inserts or replaces the endpoint's row.
+    func saveWebhookCursor(_ record: WebhookCursorRecord) throws
+    /// Removes an endpoint's row; false when there was none.
+    func deleteWebhookCursor(name: String) throws -> Bool
 
     // Access keys
     func accessKey(id: String) throws -> AccessKeyRecord?

@@ -48,6 +48,9 @@ public enum FaultPoint: String, Sendable, CaseIterable {
     /// Inside a maintenance write whose timing is the clock's (the change feed's retention). Kept apart from
     /// `store.transaction` for the same reason.
     case maintenanceTransaction = "store.maintenance"
+    /// Inside a webhook delivery's write (its lease, each endpoint's cursor and last attempt), before COMMIT. Kept
+    /// apart from `store.transaction` because deliveries and their retries are timed by the receivers and the clock.
+    case webhookTransaction = "store.webhooks"
 
     /// The store-write point of `step`'s start record (`after == false`: before the write).
     public static func stepStart(_ step: RotationStep, after: Bool) -> FaultPoint {

@@ -1,4 +1,5 @@
 public import Foundation
+import LockstepAuth
 import LockstepCore
 public import LockstepStore
 
@@ -19,16 +20,21 @@ extension SecretsManager {
 
     /// Appends what happened to `secret` to the change feed, in the transaction that makes it happen; for a primary,
     /// also for each of its replicas (they show its versions and labels). `stages` defaults to the labels as they
-    /// stand in `tx`; pass `.some(nil)` for a secret that is going away.
+    /// stand in `tx`; pass `.some(nil)` for a secret that is going away. `context` is the API call that makes the
+    /// change (nil when the service makes it by itself: the rotation engine, the end of a recovery window, a change
+    /// that follows from another one of the same call); the change remembers the operation and the caller, never
+    /// the request.
     func recordChange(
         _ kind: SecretChangeKind,
         of secret: SecretRecord,
         versionId: String? = nil,
         stages: StageMap?? = nil,
+        by context: RequestContext?,
         in tx: any SecretStoreTransaction
     ) throws {
         let labels = try stages ?? tx.stages(secretId: self.dataOwner(of: secret, in: tx).id)
         let now = self.now()
+        let call = context.flatMap(Self.changeCall)
         let replicas = secret.isReplica ? [] : try tx.replicas(of: secret.id)
         for affected in [secret] + replicas {
             try tx.appendChange(
@@ -39,11 +45,38 @@ extension SecretsManager {
                     secretName: affected.name,
                     kind: kind,
                     versionId: versionId,
-                    stages: labels
+                    stages: labels,
+                    call: call
                 )
             )
         }
         self.changes.noteAppended()
+    }
+
+    /// The call a change remembers: the operation and who made it, as CloudTrail's `userIdentity` tells it. None
+    /// for the service acting for itself (its changes are service events).
+    static func changeCall(_ context: RequestContext) -> ChangeCall? {
+        let principal = context.caller.principal
+        guard let operation = context.operation else { return nil }
+        if case .service(_) = principal.kind { return nil }
+        return ChangeCall(
+            operation: operation,
+            identityType: principal.identityType,
+            principalARN: principal.arn,
+            accountId: principal.account,
+            accessKeyId: principal.accessKeyId,
+            userName: principal.userName,
+            roleARN: principal.roleARN,
+            sourceIPAddress: context.sourceIP,
+            userAgent: context.userAgent,
+            requestID: context.requestID
+        )
+    }
+
+    /// Waits until a change is appended (on this node, or another's noticed by the store's notifications), `timeout`
+    /// passes, or the task is cancelled: for followers of the outbox inside the server (webhook delivery).
+    public func waitForChanges(upTo timeout: Duration) async {
+        await self.changes.wait(upTo: timeout)
     }
 
     /// The change feed (`GET /v1/changes`): the changes after `after` to secrets of the caller's region that it may

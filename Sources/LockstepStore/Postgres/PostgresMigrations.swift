@@ -219,6 +219,26 @@ enum PostgresMigrations {
         CREATE TRIGGER changes_appended AFTER INSERT ON changes
             FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
         """,
+        // 4: SQLite's migration 9, events to webhooks: the call behind each change, and each endpoint's delivery
+        // cursor and lease (claimed in a write transaction, so one node delivers an endpoint at a time).
+        """
+        ALTER TABLE changes ADD COLUMN event_name TEXT;
+        ALTER TABLE changes ADD COLUMN caller TEXT;
+        CREATE TABLE webhook_cursors (
+            name TEXT PRIMARY KEY,
+            delivered_through bigint NOT NULL,
+            lease_owner TEXT,
+            lease_until double precision,
+            seen double precision NOT NULL,
+            attempts bigint NOT NULL,
+            last_attempt double precision,
+            last_status bigint,
+            last_error TEXT,
+            last_success double precision,
+            delivered bigint NOT NULL,
+            lost bigint NOT NULL
+        );
+        """,
     ]
 
     static let audit: [String] = [

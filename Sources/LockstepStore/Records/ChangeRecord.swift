@@ -36,6 +36,9 @@ public struct ChangeRecord: Sendable, Hashable {
     public var kind: SecretChangeKind
     public var versionId: String?
     public var stages: StageMap?
+    /// The API call that made the change, when a caller made it (nil: the service itself, e.g. the rotation engine or
+    /// the end of a recovery window; rows written before SQLite migration 9 / PostgreSQL step 4 have none either).
+    public var call: ChangeCall?
 
     public init(
         sequence: Int64 = 0,
@@ -45,7 +48,8 @@ public struct ChangeRecord: Sendable, Hashable {
         secretName: String,
         kind: SecretChangeKind,
         versionId: String? = nil,
-        stages: StageMap? = nil
+        stages: StageMap? = nil,
+        call: ChangeCall? = nil
     ) {
         self.sequence = sequence
         self.time = time
@@ -55,6 +59,50 @@ public struct ChangeRecord: Sendable, Hashable {
         self.kind = kind
         self.versionId = versionId
         self.stages = stages
+        self.call = call
+    }
+}
+
+/// Who made a change through the API, and with which operation: what a CloudTrail record's `eventName`,
+/// `userIdentity`, `sourceIPAddress`, `userAgent` and `requestID` say. Stored beside the change (column `event_name`
+/// and the JSON column `caller`); never a request body, so never a value.
+public struct ChangeCall: Sendable, Hashable, Codable {
+    /// The API operation (`PutSecretValue`, `RotateSecret`, ...).
+    public var operation: String
+    /// `userIdentity.type`: `IAMUser`, `AssumedRole`, `Root`.
+    public var identityType: String
+    public var principalARN: String?
+    public var accountId: String
+    public var accessKeyId: String?
+    public var userName: String?
+    /// For role sessions, the role's ARN.
+    public var roleARN: String?
+    public var sourceIPAddress: String
+    public var userAgent: String
+    public var requestID: String
+
+    public init(
+        operation: String,
+        identityType: String,
+        principalARN: String?,
+        accountId: String,
+        accessKeyId: String? = nil,
+        userName: String? = nil,
+        roleARN: String? = nil,
+        sourceIPAddress: String,
+        userAgent: String,
+        requestID: String
+    ) {
+        self.operation = operation
+        self.identityType = identityType
+        self.principalARN = principalARN
+        self.accountId = accountId
+        self.accessKeyId = accessKeyId
+        self.userName = userName
+        self.roleARN = roleARN
+        self.sourceIPAddress = sourceIPAddress
+        self.userAgent = userAgent
+        self.requestID = requestID
     }
 }
 
@@ -74,4 +122,12 @@ public struct ChangeFeedBounds: Sendable, Hashable {
     public func canResume(after sequence: Int64) -> Bool {
         sequence >= self.prunedThrough && sequence <= self.newest
     }
+}
+
+/// A stored row that can't be read back (written by something other than Lockstep, or damaged): reading fails loudly
+/// rather than skipping it.
+public struct StoreCorruption: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(description: String) { self.description = description }
 }

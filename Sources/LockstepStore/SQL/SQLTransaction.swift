@@ -326,12 +326,13 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
         let stages = c.stages.map { ChangeStages.text($0) }
         return try self.connection.first(
             """
-            INSERT INTO changes (event_time, account, region, secret_arn, secret_name, kind, version_id, stages) \
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING sequence
+            INSERT INTO changes (event_time, account, region, secret_arn, secret_name, kind, version_id, stages, event_name, caller) \
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sequence
             """,
             [
                 .date(c.time), .text(c.scope.account), .text(c.scope.region), .text(c.secretARN), .text(c.secretName),
-                .text(c.kind.rawValue), .optional(c.versionId), .optional(stages),
+                .text(c.kind.rawValue), .optional(c.versionId), .optional(stages), .optional(c.call?.operation),
+                .optional(c.call.map(ChangeCallText.text)),
             ]
         ) { $0.int64(0) } ?? 0
     }
@@ -340,14 +341,21 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
         var result: [ChangeRecord] = []
         try self.connection.query(
             """
-            SELECT sequence, event_time, account, region, secret_arn, secret_name, kind, version_id, stages FROM changes \
-            WHERE sequence > ? ORDER BY sequence LIMIT ?
+            SELECT sequence, event_time, account, region, secret_arn, secret_name, kind, version_id, stages, event_name, caller \
+            FROM changes WHERE sequence > ? ORDER BY sequence LIMIT ?
             """,
             [.integer(sequence), .integer(Int64(limit))]
         ) { row in
             // A kind this build doesn't know (written by a newer node) reads as an update: consumers look again.
             let kind = SecretChangeKind(rawValue: row.text(6)) ?? .updated
             let stages = row.optionalText(8).flatMap(ChangeStages.map)
+            var call: ChangeCall?
+            if let operation = row.optionalText(9), let text = row.optionalText(10) {
+                guard let decoded = ChangeCallText.call(text, operation: operation) else {
+                    throw StoreCorruption(description: "change \(row.int64(0)) has an unreadable caller")
+                }
+                call = decoded
+            }
             result.append(
                 ChangeRecord(
                     sequence: row.int64(0),
@@ -357,7 +365,8 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
                     secretName: row.text(5),
                     kind: kind,
                     versionId: row.optionalText(7),
-                    stages: stages
+                    stages: stages,
+                    call: call
                 )
             )
         }
@@ -375,8 +384,21 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
         let old = try self.connection.first("SELECT coalesce(max(sequence), 0) FROM changes WHERE event_time < ?", [.date(date)]) {
             $0.int64(0)
         } ?? 0
-        let cut = min(max(old, bounds.newest - Int64(max(maximum, 1))), bounds.newest - 1)
+        // The age limit waits for every webhook endpoint a node has configured within that age; the count limit doesn't.
+        let held = try self.connection.first("SELECT min(delivered_through) FROM webhook_cursors WHERE seen >= ?", [.date(date)]) {
+            $0.isNull(0) ? nil : $0.int64(0)
+        } ?? nil
+        let byAge = held.map { min(old, $0) } ?? old
+        let cut = min(max(byAge, bounds.newest - Int64(max(maximum, 1))), bounds.newest - 1)
         guard cut > bounds.prunedThrough else { return 0 }
+        // An endpoint behind the cut is told: what it never got is counted as lost, and it continues after the cut.
+        try self.connection.query(
+            """
+            UPDATE webhook_cursors SET lost = lost + (SELECT count(*) FROM changes WHERE sequence > webhook_cursors.delivered_through \
+            AND sequence <= ?1), delivered_through = ?1, attempts = 0 WHERE delivered_through < ?1
+            """,
+            [.integer(cut)]
+        )
         try self.connection.query("DELETE FROM changes WHERE sequence <= ?", [.integer(cut)])
         let removed = self.connection.changes
         try self.connection.query(
@@ -384,6 +406,54 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
             [.integer(cut)]
         )
         return removed
+    }
+
+    // MARK: Webhook cursors
+
+    private static var webhookColumns: String { WebhookColumns.list }
+
+    private static func webhookCursor(_ row: Connection.Row) -> WebhookCursorRecord {
+        WebhookCursorRecord(
+            name: row.text(0),
+            deliveredThrough: row.int64(1),
+            leaseOwner: row.optionalText(2),
+            leaseUntil: row.optionalDate(3),
+            seen: row.date(4),
+            attempts: row.int64(5),
+            lastAttempt: row.optionalDate(6),
+            lastStatus: row.optionalInt64(7),
+            lastError: row.optionalText(8),
+            lastSuccess: row.optionalDate(9),
+            delivered: row.int64(10),
+            lost: row.int64(11)
+        )
+    }
+
+    func webhookCursors() throws -> [WebhookCursorRecord] {
+        var result: [WebhookCursorRecord] = []
+        try self.connection.query("SELECT \(Self.webhookColumns) FROM webhook_cursors ORDER BY name") { result.append(Self.webhookCursor($0)) }
+        return result
+    }
+
+    func webhookCursor(name: String) throws -> WebhookCursorRecord? {
+        try self.connection.first("SELECT \(Self.webhookColumns) FROM webhook_cursors WHERE name = ?", [.text(name)], Self.webhookCursor)
+    }
+
+    func saveWebhookCursor(_ r: WebhookCursorRecord) throws {
+        let updates = WebhookColumns.updates
+        try self.connection.query(
+            "INSERT INTO webhook_cursors (\(Self.webhookColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET \(updates)",
+            [
+                .text(r.name), .integer(r.deliveredThrough), .optional(r.leaseOwner), .date(r.leaseUntil), .date(r.seen),
+                .integer(r.attempts), .date(r.lastAttempt), r.lastStatus.map(SQLValue.integer) ?? .null, .optional(r.lastError),
+                .date(r.lastSuccess), .integer(r.delivered), .integer(r.lost),
+            ]
+        )
+    }
+
+    func deleteWebhookCursor(name: String) throws -> Bool {
+        try self.connection.query("DELETE FROM webhook_cursors WHERE name = ?", [.text(name)])
+        return self.connection.changes > 0
     }
 
     // MARK: Rotations
@@ -578,6 +648,70 @@ enum SQLColumns {
         .map { "\($0.trimmingCharacters(in: .whitespaces)) = excluded.\($0.trimmingCharacters(in: .whitespaces))" }.joined(separator: ", ")
 
     static let accessKeyColumns = "access_key_id, account, user_name, created_date, status, kms_key_id, wrapped_key, ciphertext"
+}
+
+/// The columns of `webhook_cursors`, in ``WebhookCursorRecord``'s order.
+enum WebhookColumns {
+    static let list = """
+        name, delivered_through, lease_owner, lease_until, seen, attempts, last_attempt, last_status, last_error, \
+        last_success, delivered, lost
+        """
+    static let updates = list.split(separator: ",").dropFirst()
+        .map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = excluded.\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }
+        .joined(separator: ", ")
+}
+
+/// A change's caller as stored in the `caller` column: its ``ChangeCall`` as JSON without the operation (that is
+/// `event_name`), keys sorted.
+enum ChangeCallText {
+    private struct Stored: Codable {
+        var identityType: String
+        var principalARN: String?
+        var accountId: String
+        var accessKeyId: String?
+        var userName: String?
+        var roleARN: String?
+        var sourceIPAddress: String
+        var userAgent: String
+        var requestID: String
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    static func text(_ call: ChangeCall) -> String {
+        let stored = Stored(
+            identityType: call.identityType,
+            principalARN: call.principalARN,
+            accountId: call.accountId,
+            accessKeyId: call.accessKeyId,
+            userName: call.userName,
+            roleARN: call.roleARN,
+            sourceIPAddress: call.sourceIPAddress,
+            userAgent: call.userAgent,
+            requestID: call.requestID
+        )
+        return String(decoding: (try? Self.encoder.encode(stored)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    static func call(_ text: String, operation: String) -> ChangeCall? {
+        guard let s = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)) else { return nil }
+        return ChangeCall(
+            operation: operation,
+            identityType: s.identityType,
+            principalARN: s.principalARN,
+            accountId: s.accountId,
+            accessKeyId: s.accessKeyId,
+            userName: s.userName,
+            roleARN: s.roleARN,
+            sourceIPAddress: s.sourceIPAddress,
+            userAgent: s.userAgent,
+            requestID: s.requestID
+        )
+    }
 }
 
 /// A change's labels as stored: a JSON object of label → version id, keys sorted.

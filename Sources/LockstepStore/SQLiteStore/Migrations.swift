@@ -232,6 +232,28 @@ enum Migrations {
             sequence INTEGER NOT NULL
         ) STRICT;
         """,
+        // 9: events to webhooks. A change made by an API call remembers the call (operation, and the caller as JSON:
+        // identity, source address, user agent, request id; never a body), so it can be sent as CloudTrail's record
+        // of that call. `webhook_cursors` holds each endpoint's delivery: the last change delivered, the node leasing
+        // it, the last attempt's outcome.
+        """
+        ALTER TABLE changes ADD COLUMN event_name TEXT;
+        ALTER TABLE changes ADD COLUMN caller TEXT;
+        CREATE TABLE webhook_cursors (
+            name TEXT PRIMARY KEY,
+            delivered_through INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_until REAL,
+            seen REAL NOT NULL,
+            attempts INTEGER NOT NULL,
+            last_attempt REAL,
+            last_status INTEGER,
+            last_error TEXT,
+            last_success REAL,
+            delivered INTEGER NOT NULL,
+            lost INTEGER NOT NULL
+        ) STRICT;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.
