@@ -16,7 +16,7 @@ public struct LockstepCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, ServeCommand.self, RotateCommand.self, RotationCommand.self, IAMCommand.self, KmsCommand.self, AuditCommand.self,
-            StoreCommand.self, AgentCommand.self,
+            StoreCommand.self, AgentCommand.self, EventsCommand.self,
         ] + operationCommands
     )
 

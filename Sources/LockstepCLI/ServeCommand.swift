@@ -4,11 +4,13 @@ import Hummingbird
 import LockstepAudit
 import LockstepCore
 import LockstepCrypto
+import LockstepEvents
 import LockstepRotation
 import LockstepServer
 import LockstepService
 import LockstepStore
 import Logging
+import ServiceLifecycle
 
 /// `lockstep serve`: the AWS Secrets Manager API on HTTP(S).
 struct ServeCommand: AsyncParsableCommand {
@@ -108,6 +110,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most changes the change feed keeps (the newest).")
     var changeRetentionMax = ServerConfiguration.defaultChangeRetentionMaximum
 
+    @Option(
+        help: """
+            Deliver every change as an EventBridge event to the webhooks of this TOML file ([[webhook]] name, url, \
+            secret_file or secret_env; see the README, "Events to webhooks").
+            """
+    )
+    var eventsConfig: String?
+
     @OptionGroup var rotation: RotationOptions
 
     func validate() throws {
@@ -160,6 +170,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.cachedDataKeys = self.dataKeyCache
         let configuration = options
         let opened = try await Self.open(configuration, waiting: .milliseconds(Int64(self.storeWait * 1_000)), logger: logger)
+        let events = try self.eventsConfig.map(Self.eventsConfiguration)
         let setup = try RotationSetup(opened, options: self.rotation)
         let environment = setup.environment
         // Refuse a log that ends before, or differs from, its newest signed digest (wiped, truncated, rolled back).
@@ -193,19 +204,33 @@ struct ServeCommand: AsyncParsableCommand {
         )
         serverConfiguration.changeRetention = DurationText.parse(self.changeRetention)!
         serverConfiguration.changeRetentionMaximum = self.changeRetentionMax
+        var services: [any Service] = [
+            RotationScheduler(
+                engine: setup.engine,
+                clock: ContinuousClock(),
+                wakeup: setup.wakeup,
+                maximumConcurrent: self.maxConcurrentRotations
+            )
+        ]
+        if let events {
+            let delivery = WebhookDelivery(
+                configuration: events,
+                store: environment.store,
+                manager: environment.manager,
+                owner: LeaseOwner.makeForThisProcess(),
+                isGone: { LeaseOwner($0)?.isDeadLocalProcess ?? false },
+                logger: logger
+            )
+            try await delivery.register()  // before the first request, so no change of theirs is missed
+            services.append(delivery)
+            logger.info("delivering events", metadata: ["webhooks": .string(events.endpoints.map(\.description).joined(separator: ", "))])
+        }
         let app = try LockstepServer.buildApplication(
             environment: environment,
             configuration: serverConfiguration,
             authentication: self.dev ? .development(account: configuration.account) : .sigV4,
             logger: logger,
-            services: [
-                RotationScheduler(
-                    engine: setup.engine,
-                    clock: ContinuousClock(),
-                    wakeup: setup.wakeup,
-                    maximumConcurrent: self.maxConcurrentRotations
-                )
-            ],
+            services: services,
             onStoreChange: { [wakeup = setup.wakeup] change in if change == .rotations || change == .unknown { wakeup.signal() } }
         ) { boundPort in
             endpoint.set(RotatorEndpoint.url(scheme: scheme, host: host, port: boundPort))
@@ -216,6 +241,16 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension ServeCommand {
+    /// Reads `--events-config` (secrets from the files or variables it names; a message that never shows one).
+    static func eventsConfiguration(_ path: String) throws -> EventsConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--events-config \(path) can't be read") }
+        do {
+            return try EventsConfiguration(toml: String(decoding: data, as: UTF8.self))
+        } catch {
+            throw ValidationError("--events-config \(path): \(error.description)")
+        }
+    }
+
     /// Opens the store, trying again while its database can't be reached (a node started before its database, or
     /// during a failover) for up to `wait`, with a logged attempt each time and a longer pause after each (0.5 s
     /// doubling up to 5 s); then gives up with libpq's last message. Anything else (a wrong key, a bad path) fails at once.

@@ -162,7 +162,6 @@ struct EndpointDelivery: Sendable {
                         }
                         guard let failed = try await self.recordFailure(attempt) else { return }
                         row = failed
-                        self.metrics.standing(deliveredThrough: row.deliveredThrough, newest: bounds.newest, failures: row.attempts, lost: row.lost)
                         self.logger.warning(
                             "webhook delivery failed; retrying",
                             metadata: [
@@ -243,15 +242,18 @@ struct EndpointDelivery: Sendable {
     /// Writes an attempt's result when the lease is still this process's (or free): nil otherwise.
     private func update(_ change: @escaping @Sendable (WebhookCursorRecord, Date) -> WebhookCursorRecord) async throws -> WebhookCursorRecord? {
         let (name, owner, lease, isGone) = (self.endpoint.name, self.owner, self.lease, self.isGone)
-        return try await self.store.write(faultPoint: .webhookTransaction) { tx in
+        let result = try await self.store.write(faultPoint: .webhookTransaction) { tx -> (WebhookCursorRecord, Int64)? in
             let now = Date()
             let newest = try tx.changeFeedBounds().newest
             guard let held = WebhookLease.claim(try tx.webhookCursor(name: name), name: name, owner: owner, now: now, duration: lease, newest: newest, isGone: isGone)
             else { return nil }
             let row = change(held, now)
             try tx.saveWebhookCursor(row)
-            return row
+            return (row, newest)
         }
+        guard let (row, newest) = result else { return nil }
+        self.metrics.standing(deliveredThrough: row.deliveredThrough, newest: newest, failures: row.attempts, lost: row.lost)
+        return row
     }
 
     private func recordFailure(_ attempt: Attempt) async throws -> WebhookCursorRecord? {
