@@ -211,8 +211,16 @@ public enum EventBridgeShape {
             try c.encode(self.sourceIPAddress, forKey: Key("sourceIPAddress"))
             try c.encode(self.userAgent, forKey: Key("userAgent"))
             // CloudTrail writes null for a service event's request and response.
-            if let p = self.requestParameters { try c.encode(p, forKey: Key("requestParameters")) } else { try c.encodeNil(forKey: Key("requestParameters")) }
-            if let r = self.responseElements { try c.encode(r, forKey: Key("responseElements")) } else { try c.encodeNil(forKey: Key("responseElements")) }
+            if let p = self.requestParameters {
+                try c.encode(p, forKey: Key("requestParameters"))
+            } else {
+                try c.encodeNil(forKey: Key("requestParameters"))
+            }
+            if let r = self.responseElements {
+                try c.encode(r, forKey: Key("responseElements"))
+            } else {
+                try c.encodeNil(forKey: Key("responseElements"))
+            }
             try c.encode(self.additionalEventData, forKey: Key("additionalEventData"))
             try c.encode(self.requestID, forKey: Key("requestID"))
             try c.encode(self.eventID, forKey: Key("eventID"))

@@ -55,7 +55,12 @@ public struct EventsConfiguration: Sendable {
     public static let minimumSecretBytes = 16
     public static let maximumEndpoints = 32
 
-    public init(endpoints: [Endpoint] = [], backoff: DeliveryBackoff = DeliveryBackoff(), timeout: Duration = .seconds(10), lease: Duration = .seconds(15)) {
+    public init(
+        endpoints: [Endpoint] = [],
+        backoff: DeliveryBackoff = DeliveryBackoff(),
+        timeout: Duration = .seconds(10),
+        lease: Duration = .seconds(15)
+    ) {
         self.endpoints = endpoints
         self.backoff = backoff
         self.timeout = timeout
@@ -168,7 +173,9 @@ public struct EventsConfiguration: Sendable {
 
     static func isName(_ text: String) -> Bool {
         (1...64).contains(text.utf8.count)
-            && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F || $0 == 0x2D }
+            && text.utf8.allSatisfy {
+                (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x5F || $0 == 0x2D
+            }
     }
 
     private static func string(_ value: any TOMLValueConvertible, _ key: String) throws(Invalid) -> String {

@@ -117,7 +117,10 @@ struct EndpointDelivery: Sendable {
             } catch is CancellationError {
                 break
             } catch {
-                self.logger.warning("webhook delivery: the store failed; trying again", metadata: ["webhook": "\(self.endpoint.name)", "error": "\(error)"])
+                self.logger.warning(
+                    "webhook delivery: the store failed; trying again",
+                    metadata: ["webhook": "\(self.endpoint.name)", "error": "\(error)"]
+                )
             }
             // Not holding the lease (another node delivers this endpoint), or the store failed: look again soon.
             try? await Task.sleep(for: .seconds(min(2, max(self.lease / 4, 0.5))))
@@ -245,7 +248,16 @@ struct EndpointDelivery: Sendable {
         let result = try await self.store.write(faultPoint: .webhookTransaction) { tx -> (WebhookCursorRecord, Int64)? in
             let now = Date()
             let newest = try tx.changeFeedBounds().newest
-            guard let held = WebhookLease.claim(try tx.webhookCursor(name: name), name: name, owner: owner, now: now, duration: lease, newest: newest, isGone: isGone)
+            guard
+                let held = WebhookLease.claim(
+                    try tx.webhookCursor(name: name),
+                    name: name,
+                    owner: owner,
+                    now: now,
+                    duration: lease,
+                    newest: newest,
+                    isGone: isGone
+                )
             else { return nil }
             let row = change(held, now)
             try tx.saveWebhookCursor(row)

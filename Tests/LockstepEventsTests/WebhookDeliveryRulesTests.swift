@@ -13,7 +13,8 @@ import Testing
         let header = WebhookSignature(secret: secret).sign(body, timestamp: 1_700_000_000)
         var message = Data("1700000000.".utf8)
         message.append(body)
-        let expected = Data(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret))).map { String(format: "%02x", $0) }.joined()
+        let expected = Data(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret))).map { String(format: "%02x", $0) }
+            .joined()
         #expect(header == "v1=" + expected)
         let signature = WebhookSignature(secret: secret)
         let now = Date(timeIntervalSince1970: 1_700_000_100)
@@ -27,9 +28,11 @@ import Testing
 
     @Test func backoffDoublesUpToItsBoundWithHalfOfItJittered() {
         let backoff = DeliveryBackoff(initial: .milliseconds(500), maximum: .seconds(10))
-        #expect((1...7).map { backoff.ceiling(afterFailures: $0) } == [
-            .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10),
-        ])
+        #expect(
+            (1...7).map { backoff.ceiling(afterFailures: $0) } == [
+                .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(10), .seconds(10),
+            ]
+        )
         #expect(backoff.ceiling(afterFailures: 10_000) == .seconds(10))
         #expect(backoff.delay(afterFailures: 3, random: 0) == .seconds(1))
         #expect(backoff.delay(afterFailures: 3, random: 1) == .seconds(2))
@@ -41,11 +44,15 @@ import Testing
         let made = try #require(WebhookLease.claim(nil, name: "ops", owner: "a", now: now, duration: 15, newest: 42))
         #expect(made.deliveredThrough == 42 && made.leaseOwner == "a" && made.leaseUntil == now.addingTimeInterval(15))
         #expect(WebhookLease.claim(made, name: "ops", owner: "b", now: now.addingTimeInterval(10), duration: 15, newest: 50) == nil)
-        #expect(WebhookLease.claim(made, name: "ops", owner: "a", now: now.addingTimeInterval(10), duration: 15, newest: 50)?.leaseUntil
-            == now.addingTimeInterval(25))
+        #expect(
+            WebhookLease.claim(made, name: "ops", owner: "a", now: now.addingTimeInterval(10), duration: 15, newest: 50)?.leaseUntil
+                == now.addingTimeInterval(25)
+        )
         let taken = try #require(WebhookLease.claim(made, name: "ops", owner: "b", now: now.addingTimeInterval(16), duration: 15, newest: 50))
         #expect(taken.leaseOwner == "b" && taken.deliveredThrough == 42)
-        #expect(WebhookLease.claim(made, name: "ops", owner: "b", now: now.addingTimeInterval(1), duration: 15, newest: 50, isGone: { $0 == "a" }) != nil)
+        #expect(
+            WebhookLease.claim(made, name: "ops", owner: "b", now: now.addingTimeInterval(1), duration: 15, newest: 50, isGone: { $0 == "a" }) != nil
+        )
         #expect(WebhookLease.holds(made, owner: "a", now: now.addingTimeInterval(14)))
         #expect(!WebhookLease.holds(made, owner: "a", now: now.addingTimeInterval(15)))
         #expect(WebhookLease.released(made, owner: "a").leaseOwner == nil)
@@ -55,7 +62,13 @@ import Testing
     @Test func attemptsAreCountedUntilADeliveryMovesTheCursor() {
         let now = Date(timeIntervalSince1970: 1_000)
         let row = WebhookCursorRecord(name: "ops", deliveredThrough: 5, leaseOwner: "a", leaseUntil: now, seen: now)
-        let failed = WebhookLease.failed(WebhookLease.failed(row, status: 500, error: "HTTP 500", now: now, duration: 15), status: nil, error: "refused", now: now, duration: 15)
+        let failed = WebhookLease.failed(
+            WebhookLease.failed(row, status: 500, error: "HTTP 500", now: now, duration: 15),
+            status: nil,
+            error: "refused",
+            now: now,
+            duration: 15
+        )
         #expect(failed.attempts == 2 && failed.lastStatus == nil && failed.lastError == "refused")
         let delivered = WebhookLease.delivered(failed, through: 9, events: 2, status: 204, now: now, duration: 15)
         #expect(delivered.attempts == 0 && delivered.deliveredThrough == 9 && delivered.delivered == 2 && delivered.lastError == nil)
@@ -65,7 +78,14 @@ import Testing
 
     @Test func theStatusShowsLagAndFailures() {
         let now = Date(timeIntervalSince1970: 1_000)
-        let row = WebhookCursorRecord(name: "ops", deliveredThrough: 5, leaseOwner: "a", leaseUntil: now.addingTimeInterval(5), seen: now, attempts: 3)
+        let row = WebhookCursorRecord(
+            name: "ops",
+            deliveredThrough: 5,
+            leaseOwner: "a",
+            leaseUntil: now.addingTimeInterval(5),
+            seen: now,
+            attempts: 3
+        )
         let entry = EventsStatusEntry(row, newest: 9, oldestWaiting: now.addingTimeInterval(-30), now: now)
         #expect(entry.LagChanges == 4 && entry.LagSeconds == 30 && entry.State == "failing" && entry.Owner == "a")
         var idle = row
