@@ -183,8 +183,9 @@ def test_a_failing_endpoint_shows_and_delivery_survives_restarts_without_losing_
         assert lockstep(server, "events", "status", check=False).returncode == 3
         wait_for(lambda: metric(server, "lockstep_webhook_attempts_total", webhook="ops", result="failed") >= 2,
                  what="failed attempts in /metrics")
+        # (The gauges are set at each attempt: wait for one made after the last change.)
+        wait_for(lambda: metric(server, "lockstep_webhook_lag_changes", webhook="ops") >= 4, what="the lag in /metrics")
         assert metric(server, "lockstep_webhook_consecutive_failures", webhook="ops") >= 1
-        assert metric(server, "lockstep_webhook_lag_changes", webhook="ops") >= 4
         assert receiver.events() == []
 
         # Killed while refused; the receiver recovers; everything made before the restart arrives after it.
