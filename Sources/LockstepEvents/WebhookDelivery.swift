@@ -85,6 +85,24 @@ public struct WebhookDelivery: Service {
                 }
             }
         }
+        // Outside the cancelled loops (a graceful shutdown cancels only them): free the leases, so another node takes
+        // the endpoints over at once instead of after the lease runs out.
+        await self.release()
+    }
+
+    /// Frees this process's leases.
+    func release() async {
+        let (names, owner) = (self.configuration.endpoints.map(\.name), self.owner)
+        do {
+            try await self.store.write(faultPoint: .webhookTransaction) { tx in
+                for name in names {
+                    guard let row = try tx.webhookCursor(name: name), row.leaseOwner == owner else { continue }
+                    try tx.saveWebhookCursor(WebhookLease.released(row, owner: owner))
+                }
+            }
+        } catch {
+            self.logger.notice("webhook leases not freed at shutdown; they run out by themselves", metadata: ["error": "\(error)"])
+        }
     }
 }
 
@@ -125,7 +143,6 @@ struct EndpointDelivery: Sendable {
             // Not holding the lease (another node delivers this endpoint), or the store failed: look again soon.
             try? await Task.sleep(for: .seconds(min(2, max(self.lease / 4, 0.5))))
         }
-        await self.release()
     }
 
     /// Delivers while this process holds the endpoint's lease; returns when it doesn't (or never got it).
@@ -279,15 +296,6 @@ struct EndpointDelivery: Sendable {
         let lease = self.lease
         return try await self.update { row, now in
             WebhookLease.delivered(row, through: sequence, events: events, status: status, now: now, duration: lease)
-        }
-    }
-
-    /// Frees the lease at shutdown so another node takes the endpoint over at once.
-    private func release() async {
-        let (name, owner) = (self.endpoint.name, self.owner)
-        _ = try? await self.store.write(faultPoint: .webhookTransaction) { tx in
-            guard let row = try tx.webhookCursor(name: name), row.leaseOwner == owner else { return }
-            try tx.saveWebhookCursor(WebhookLease.released(row, owner: owner))
         }
     }
 }

@@ -44,6 +44,7 @@ class Receiver:
                 with outer.lock:
                     outer.in_flight += 1
                     outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+
                     delay, status = outer.delay, outer.status
                 time.sleep(delay)
                 with outer.lock:
@@ -217,7 +218,8 @@ def test_a_failing_endpoint_shows_and_delivery_survives_restarts_without_losing_
         assert b"SENTINEL" not in receiver.bodies()
 
         # One sender at a time (with PostgreSQL, two nodes configured with the same endpoint): a slow receiver never
-        # has two requests at once. (Counted from here: a killed process's last request may still have been open.)
+        # has two requests at once. (Counted from here, once the killed process's last request has been answered.)
+        wait_for(lambda: receiver.in_flight == 0, what="the killed server's last request to end")
         with receiver.lock:
             receiver.max_in_flight = 0
         receiver.delay = 0.2
@@ -225,6 +227,9 @@ def test_a_failing_endpoint_shows_and_delivery_survives_restarts_without_losing_
                 for _ in range(4)]
         wait_for(lambda: len(receiver.events(set(last))) == len(last), timeout=60, what="the last changes")
         assert receiver.max_in_flight == 1, "two senders delivered to the endpoint at once"
+        # A graceful stop frees the lease at once (another node would take the endpoint over without waiting).
+        assert server.stop() == 0
+        assert "Owner" not in events_status(server)
         print(f"\nwebhook: {len(receiver.received)} deliveries accepted for {len(arns)} events, {receiver.refused} refused")
     finally:
         server.close()
