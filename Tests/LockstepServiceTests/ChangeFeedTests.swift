@@ -59,6 +59,32 @@ import Testing
         #expect(recorded.last?.stages == nil)
     }
 
+    @Test func aChangeRemembersTheCallThatMadeItNeverItsBody() async throws {
+        let start = try await self.head()
+        try await self.harness.create("called", "first-SENTINEL")
+        var context = self.context
+        context.operation = "RotateSecret"  // as the dispatcher sets it
+        let rotation = try await self.manager.rotateSecret(
+            RotateSecretRequest(SecretId: "called", ClientRequestToken: Harness.token(), RotationLambdaARN: "known-rotator"),
+            context: context
+        )
+        context.operation = "PutSecretValue"
+        let put = try await self.manager.putSecretValue(
+            PutSecretValueRequest(SecretId: "called", ClientRequestToken: Harness.token(), SecretString: Sensitive("second-SENTINEL")),
+            context: context
+        )
+        let recorded = try await self.changes(after: start)
+        #expect(recorded.map(\.kind) == [.created, .rotationStarted, .rotationAbandoned, .valuePut])
+        // The harness calls the service directly, without an operation: no call is remembered.
+        #expect(recorded[0].call == nil)
+        #expect(recorded[1].call?.operation == "RotateSecret" && recorded[1].versionId == rotation.VersionId)
+        #expect(recorded[1].call?.identityType == "Root" && recorded[1].call?.requestID == context.requestID)
+        // The abandonment follows from the PutSecretValue: a service event, the call recorded once, on the value.
+        #expect(recorded[2].call == nil)
+        #expect(recorded[3].call?.operation == "PutSecretValue" && recorded[3].versionId == put.VersionId)
+        #expect(!"\(recorded)".contains("SENTINEL"))
+    }
+
     @Test func aLongPollAnswersWhenAChangeCommits() async throws {
         let start = try await self.head()
         let clock = ContinuousClock()
