@@ -109,6 +109,10 @@ public struct EventsConfiguration: Sendable {
         }
         guard initial <= maximum else { throw Invalid(description: "delivery.initial_backoff_ms must not exceed delivery.max_backoff_ms") }
         self.backoff = DeliveryBackoff(initial: .milliseconds(initial), maximum: .milliseconds(maximum))
+        // A lease must outlast the longest attempt with room to renew it, or two nodes could send at once.
+        guard self.lease >= self.timeout + .seconds(2) else {
+            throw Invalid(description: "delivery.lease_seconds must exceed delivery.timeout_ms by at least 2 seconds")
+        }
         guard !self.endpoints.isEmpty else { throw Invalid(description: "the events configuration names no [[webhook]]") }
         guard self.endpoints.count <= Self.maximumEndpoints else { throw Invalid(description: "at most \(Self.maximumEndpoints) webhooks") }
         guard Set(self.endpoints.map(\.name)).count == self.endpoints.count else { throw Invalid(description: "two webhooks have the same name") }

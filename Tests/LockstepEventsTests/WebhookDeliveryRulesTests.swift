@@ -135,5 +135,9 @@ import Testing
         refused("[[webhook]]\nname = \"a\"\nurl = \"http://h/\"\nsecret_env = \"UNSET\"", "not set")
         refused("[[webhook]]\nname = \"a\"\nurl = \"http://h/\"\nsecret_file = \"f\"", "at least 16 bytes")
         refused("", "no [[webhook]]")
+        let slowAttempts = "[delivery]\ntimeout_ms = 20000\n[[webhook]]\nname = \"a\"\nurl = \"http://h/\"\nsecret_file = \"f\""
+        #expect(throws: EventsConfiguration.Invalid.self) {
+            try EventsConfiguration(toml: slowAttempts, environment: [:]) { _ in Data("a-long-enough-secret".utf8) }
+        }
     }
 }
