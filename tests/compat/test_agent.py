@@ -24,7 +24,7 @@ TOKEN = "agent-token-" + "x" * 20
 class Agent:
     """A `lockstep agent` on a free loopback port, signing with `key`/`secret`, reading TOML `config`."""
 
-    def __init__(self, endpoint, key, secret, tmp_path, config="ttl_seconds = 300\n", env_token=TOKEN):
+    def __init__(self, endpoint, key, secret, tmp_path, config="ttl_seconds = 300\n", env_token=TOKEN, extra=()):
         self.config = tmp_path / "agent.toml"
         self.config.write_text(config)
         self.log = open(tmp_path / "agent.log", "w+")
@@ -33,7 +33,7 @@ class Agent:
         if env_token is not None:
             env["AWS_TOKEN"] = env_token
         self.process = subprocess.Popen(
-            [LOCKSTEP, "agent", "--config", str(self.config), "--endpoint-url", endpoint, "--port", "0"],
+            [LOCKSTEP, "agent", "--config", str(self.config), "--endpoint-url", endpoint, "--port", "0", *extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
         line = self.process.stdout.readline()
         match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
@@ -206,3 +206,64 @@ def test_a_change_made_while_the_server_was_down_reaches_the_agent_after_the_res
         if agent:
             agent.close()
         server.close()
+
+
+CHILD = """
+import os, signal, sys, time
+log = open(sys.argv[1], "a", buffering=1)
+log.write("env " + ",".join(sorted(k for k in os.environ if k.startswith("AWS_"))) + "\\n")
+def reread(*_):
+    with open(sys.argv[2]) as f:
+        log.write("hup " + f.read() + "\\n")
+signal.signal(signal.SIGHUP, reread)
+signal.signal(signal.SIGTERM, lambda *_: (log.write("term\\n"), sys.exit(0)))
+log.write(f"started {os.getpid()}\\n")
+while True:
+    time.sleep(3600)
+"""
+
+
+def test_rendered_files_follow_the_secret_and_the_child_is_told(server, tmp_path):
+    sm = server.client()
+    name = unique("agent/render-")
+    sm.create_secret(Name=name, SecretString=json.dumps({"username": "app", "password": "first-Passw0rd"}))
+    out = tmp_path / "out"
+    out.mkdir()
+    template = tmp_path / "db.conf.tmpl"
+    template.write_text("user={{ %s#username }}\npassword={{%s#password}}\n" % (name, name))
+    child, log = tmp_path / "child.py", tmp_path / "child.log"
+    child.write_text(CHILD)
+    agent = Agent(server.urls[0], server.access_key_id, server.secret_access_key, tmp_path, extra=[
+        "--render", f"{name}:{out}/value.json", "--render", f"{name}#password:{out}/password",
+        "--render-template", f"{template}:{out}/db.conf", "--exec", "--", "python3", str(child), str(log), f"{out}/password"])
+    try:
+        wait_for(lambda: log.exists() and "started" in log.read_text(), what="the child to start after the files were rendered")
+        assert (out / "password").read_text() == "first-Passw0rd"
+        assert json.loads((out / "value.json").read_text())["username"] == "app"
+        assert (out / "db.conf").read_text() == "user=app\npassword=first-Passw0rd\n"
+        for path in out.iterdir():
+            assert path.stat().st_mode & 0o777 == 0o600, path
+        # The child has the SSRF token to call the agent, not the credentials the agent signs with.
+        env_line = next(line for line in log.read_text().splitlines() if line.startswith("env "))
+        assert "AWS_TOKEN" in env_line and "AWS_SECRET_ACCESS_KEY" not in env_line and "AWS_ACCESS_KEY_ID" not in env_line
+        sm.put_secret_value(SecretId=name, SecretString=json.dumps({"username": "app", "password": "second-Passw0rd"}))
+        wait_for(lambda: "hup second-Passw0rd" in log.read_text(), timeout=10,
+                 what="the child to be signalled after the file changed")
+        assert (out / "db.conf").read_text() == "user=app\npassword=second-Passw0rd\n"
+        assert sorted(p.name for p in out.iterdir()) == ["db.conf", "password", "value.json"]  # no temporary left
+    finally:
+        agent.close()
+    assert "term" in log.read_text()  # the agent stopped its child
+
+
+def test_the_agent_ends_with_its_childs_status(server, tmp_path):
+    name = unique("agent-exit-")
+    server.client().create_secret(Name=name, SecretString="v")
+    agent = Agent(server.urls[0], server.access_key_id, server.secret_access_key, tmp_path,
+                  extra=["--render", f"{name}:{tmp_path}/v", "--exec", "--", "sh", "-c", "test \"$(cat $0)\" = v && exit 3",
+                         str(tmp_path / "v")])
+    try:
+        assert agent.process.wait(timeout=30) == 3
+    finally:
+        agent.close()
+    assert server.secret_access_key not in (tmp_path / "agent.log").read_text()
