@@ -267,3 +267,66 @@ def test_the_agent_ends_with_its_childs_status(server, tmp_path):
     finally:
         agent.close()
     assert server.secret_access_key not in (tmp_path / "agent.log").read_text()
+
+
+PG = {k: os.environ.get(f"LOCKSTEP_TEST_POSTGRES_{k}") for k in ("HOST", "PORT", "USER", "PASSWORD")}
+needs_postgres = pytest.mark.skipif(not all(PG.values()) and os.environ.get("LOCKSTEP_REQUIRE_DATABASES") != "1",
+                                    reason="needs scripts/testdb.sh start postgres")
+
+
+def psql(sql, user, password):
+    env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="5")
+    result = subprocess.run(["psql", "-h", PG["HOST"], "-p", PG["PORT"], "-U", user, "-d", "postgres", "-tAqc", sql],
+                            capture_output=True, text=True, env=env, timeout=30)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+@needs_postgres
+def test_an_application_reading_the_agent_never_fails_a_login_through_ten_alternating_rotations(server, agent):
+    """The application loop of a real service: every 50 ms it asks the agent for the credentials and logs in to
+    PostgreSQL with psql. Ten rotations of the alternating-users rotator run meanwhile; no login may fail."""
+    sm = server.client()
+    user, password = "agent" + uuid_hex(), uuid_hex() + "Aa1"
+    assert psql(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'", PG["USER"], PG["PASSWORD"]) is not None
+    master = sm.create_secret(Name=unique("agent-master-"), SecretString=json.dumps({
+        "engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": PG["USER"],
+        "password": PG["PASSWORD"], "dbname": "postgres"}))
+    name = unique("agent-app-")
+    sm.create_secret(Name=name, SecretString=json.dumps({
+        "engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": user, "password": password,
+        "dbname": "postgres", "masterarn": master["ARN"]}))
+    stop = threading.Event()
+    attempts, failures = [], []
+
+    def application():
+        while not stop.is_set():
+            credentials = json.loads(agent.value(name)["SecretString"])
+            attempts.append(credentials["username"])
+            if psql("SELECT 1", credentials["username"], credentials["password"]) != "1":
+                failures.append(credentials["username"])
+            stop.wait(0.05)
+
+    loop = threading.Thread(target=application)
+    loop.start()
+    try:
+        for _ in range(10):
+            token = sm.rotate_secret(SecretId=name, RotationLambdaARN=
+                                     "arn:aws:lambda:us-east-1:123456789012:function:postgres-multi-user")["VersionId"]
+            wait_for(lambda: sm.describe_secret(SecretId=name)["VersionIdsToStages"].get(token) == ["AWSCURRENT"],
+                     timeout=60, what="the rotation to finish")
+            # The application logs in a few times with each rotation's credentials before the next one.
+            seen = len(attempts)
+            wait_for(lambda: len(attempts) >= seen + 3, timeout=30, what="the application to log in again")
+    finally:
+        stop.set()
+        loop.join(timeout=60)
+        for role in (user, user + "_clone"):
+            psql(f"DROP ROLE IF EXISTS {role}", PG["USER"], PG["PASSWORD"])
+    print(f"\napplication loop through 10 rotations: {len(attempts)} logins, {len(failures)} failed, "
+          f"users seen {sorted(set(attempts))}")
+    assert failures == []
+    assert set(attempts) == {user, user + "_clone"} and len(attempts) >= 30
+
+
+def uuid_hex():
+    return os.urandom(5).hex()
