@@ -108,6 +108,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most changes the change feed keeps (the newest).")
     var changeRetentionMax = ServerConfiguration.defaultChangeRetentionMaximum
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Per rotation-enabled secret on /metrics: last success, consecutive failures, seconds pending, next rotation."
+    )
+    var rotationSecretMetrics = true
+
     @OptionGroup var rotation: RotationOptions
 
     func validate() throws {
@@ -193,6 +199,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         serverConfiguration.changeRetention = DurationText.parse(self.changeRetention)!
         serverConfiguration.changeRetentionMaximum = self.changeRetentionMax
+        serverConfiguration.rotationSecretMetrics = self.rotationSecretMetrics
         let app = try LockstepServer.buildApplication(
             environment: environment,
             configuration: serverConfiguration,

@@ -144,7 +144,8 @@ extension SecretsManager {
                 step: mode == .full ? .createSecret : .testSecret,
                 dueDate: now,
                 startedDate: now,
-                updatedDate: now
+                updatedDate: now,
+                consecutiveFailures: try tx.rotation(secretId: secret.id)?.consecutiveFailures ?? 0
             )
         )
         secret.rotation.nextRotationDate =
@@ -182,7 +183,8 @@ extension SecretsManager {
                 stepStarted: true,
                 dueDate: now,
                 startedDate: now,
-                updatedDate: now
+                updatedDate: now,
+                consecutiveFailures: try tx.rotation(secretId: secret.id)?.consecutiveFailures ?? 0
             )
         )
         return true

@@ -219,6 +219,10 @@ enum PostgresMigrations {
         CREATE TRIGGER changes_appended AFTER INSERT ON changes
             FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
         """,
+        // 4: SQLite's migration 9, the consecutive-failures count.
+        """
+        ALTER TABLE rotations ADD COLUMN consecutive_failures bigint NOT NULL DEFAULT 0;
+        """,
     ]
 
     static let audit: [String] = [

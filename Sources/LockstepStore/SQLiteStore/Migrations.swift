@@ -232,6 +232,10 @@ enum Migrations {
             sequence INTEGER NOT NULL
         ) STRICT;
         """,
+        // 9: how many rotations of a secret failed for good since its last success (the consecutive-failures gauge).
+        """
+        ALTER TABLE rotations ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.
