@@ -94,7 +94,8 @@ final class ChildSupervisor: Sendable {
     func filesChanged() {
         switch self.onChange {
         case .signal(let signal):
-            if let pid = self.state.withLock({ $0.process?.processIdentifier }) {
+            // Only a child that is still running: an exited one's pid may belong to another process by now.
+            if let pid = self.state.withLock({ $0.exits[$0.generation] == nil ? $0.process?.processIdentifier : nil }) {
                 kill(pid, signal)
                 self.logger.info("signalled the child", metadata: ["signal": "\(signal)"])
             }
@@ -115,6 +116,7 @@ final class ChildSupervisor: Sendable {
     func stop() async {
         let current = self.state.withLock { state -> (Int, pid_t)? in
             state.stopping = true
+            guard state.exits[state.generation] == nil else { return nil }
             return state.process.map { (state.generation, $0.processIdentifier) }
         }
         guard let (generation, pid) = current else { return }
@@ -145,7 +147,7 @@ final class ChildSupervisor: Sendable {
     /// Ends the current child (SIGTERM) and waits for it, as part of a restart.
     private func terminateCurrent() async {
         let current = self.state.withLock { state -> (Int, pid_t)? in
-            guard let process = state.process else { return nil }
+            guard let process = state.process, state.exits[state.generation] == nil else { return nil }
             let generation = state.generation
             state.generation += 1  // its exit is asked for
             return (generation, process.processIdentifier)
