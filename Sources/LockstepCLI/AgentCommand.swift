@@ -95,11 +95,7 @@ struct AgentCommand: AsyncParsableCommand {
             case .error: .error
             case .none: .critical
             }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLogging.bootstrap(level: level)
         let logger = Logger(label: "lockstep-agent")
         let token: SSRFToken
         let client: RemoteClient

@@ -146,11 +146,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         FaultInjection.prepare()  // debug builds: announce a fault armed by LOCKSTEP_FAULT (tests/crash)
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLogging.bootstrap(level: level)
         let logger = Logger(label: "lockstep")
         var options = self.store.configuration()
         if let file = self.auditFile { options.audit.jsonLinesPath = file }
