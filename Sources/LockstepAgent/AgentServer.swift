@@ -1,24 +1,55 @@
 import Foundation
 import HTTPTypes
-public import Hummingbird
+import Hummingbird
 import HummingbirdCore
 public import LockstepClient
 public import Logging
 import NIOCore
-import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+public import ServiceLifecycle
+import UnixSignals
 
 /// `lockstep agent`: AWS's Secrets Manager Agent's local API on loopback, so code written for that agent works
 /// unchanged, with Lockstep's change feed keeping its cache fresh.
 public enum LockstepAgent {
     /// The agent as a runnable application: the HTTP server and the change feed's follower.
-    public static func application(
+    /// What the agent delivers beside its HTTP API: files to keep rendered, and a child to run and tell of changes.
+    public struct Delivery: Sendable {
+        public var renders: [RenderTarget] = []
+        /// `--exec`: the command, and the signal to send on a change (nil: restart it).
+        public var command: [String] = []
+        public var signal: Int32? = SIGHUP
+
+        public init() {}
+    }
+
+    /// The status the agent should exit with: the `--exec` child's, once it ended on its own.
+    public final class Outcome: Sendable {
+        let child = Mutex<ChildSupervisor?>(nil)
+
+        public init() {}
+
+        public var childStatus: Int32? { self.child.withLock { $0?.exitStatus } }
+    }
+
+    /// The agent as a service group: the HTTP server with the change feed's follower, and the renderer when asked,
+    /// stopping on SIGTERM or SIGINT (the renderer first, so the child is stopped before the server). The `--exec`
+    /// child ending on its own shuts the group down gracefully.
+    public static func serviceGroup(
         configuration: AgentConfiguration,
         client: RemoteClient,
         token: SSRFToken,
         port: Int? = nil,
+        delivery: Delivery = Delivery(),
+        outcome: Outcome = Outcome(),
+        environment: [String: String],
         logger: Logger,
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> ServiceGroup {
         let cache = AgentCache(capacity: configuration.cacheSize, ttl: .seconds(configuration.ttlSeconds))
         let status = FeedStatus()
         let responder = AgentResponder(
@@ -28,8 +59,9 @@ public enum LockstepAgent {
             pathPrefix: configuration.pathPrefix,
             status: status
         )
-        let follower = ChangeFollower(client: client, cache: cache, logger: logger, status: status)
-        return Application(
+        let (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let follower = ChangeFollower(client: client, cache: cache, logger: logger, status: status) { changed.yield() }
+        let application = Application(
             responder: responder,
             configuration: .init(
                 address: .hostname("127.0.0.1", port: port ?? configuration.httpPort),
@@ -39,6 +71,32 @@ public enum LockstepAgent {
             services: [follower],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.httpPort) },
             logger: logger
+        )
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+        if !delivery.renders.isEmpty || !delivery.command.isEmpty {
+            var supervisor: ChildSupervisor?
+            if !delivery.command.isEmpty {
+                supervisor = try ChildSupervisor(
+                    command: delivery.command,
+                    environment: ChildSupervisor.environment(for: environment, token: token),
+                    onChange: delivery.signal.map(ChildSupervisor.OnChange.signal) ?? .restart,
+                    logger: logger
+                )
+                outcome.child.withLock { $0 = supervisor }
+            }
+            let renderer = Renderer(
+                targets: delivery.renders,
+                secrets: responder.secrets,
+                changes: changes,
+                ring: changed,
+                refresh: .seconds(configuration.ttlSeconds > 0 ? configuration.ttlSeconds : 60),
+                child: supervisor,
+                logger: logger
+            )
+            services.append(.init(service: renderer, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        return ServiceGroup(
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
     }
 }

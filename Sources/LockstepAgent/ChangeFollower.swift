@@ -12,6 +12,8 @@ struct ChangeFollower: Service {
     let cache: AgentCache
     let logger: Logger
     let status: FeedStatus
+    /// Told after each page that named a change (or reset the cache), for the rendered files.
+    let changed: @Sendable () -> Void
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown { try await self.follow() }
@@ -34,6 +36,7 @@ struct ChangeFollower: Service {
                         if page.Reset { self.logger.notice("the change feed was reset: the cache starts again") }
                     }
                     for change in page.Changes { self.cache.invalidate(arn: change.ARN) }
+                    if !page.Changes.isEmpty || page.Reset { self.changed() }
                     if !page.Changes.isEmpty { self.status.heard(page.Changes.count) }
                     cursor = page.NextSequence
                     if failing || !self.status.isFollowing {
@@ -43,9 +46,13 @@ struct ChangeFollower: Service {
                     pause = .seconds(1)
                     self.status.set(.following)
                 case 404, 405:
-                    self.logger.notice("the endpoint has no change feed: cached values refresh after ttl_seconds")
+                    // No feed (AWS itself): the TTL is all there is. Look again now and then (an upgrade, a proxy).
+                    if self.status.current != .unavailable {
+                        self.logger.notice("the endpoint has no change feed: cached values refresh after ttl_seconds")
+                    }
                     self.status.set(.unavailable)
-                    return
+                    cursor = nil
+                    try await Task.sleep(for: .seconds(300))
                 default:
                     throw Refused(status: code)
                 }

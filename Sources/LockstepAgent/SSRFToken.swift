@@ -35,3 +35,10 @@ public struct SSRFToken: Sendable {
         return difference == 0
     }
 }
+
+/// The token never shows (see SigV4Signer's description).
+extension SSRFToken: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "SSRFToken(****)" }
+    public var debugDescription: String { self.description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}

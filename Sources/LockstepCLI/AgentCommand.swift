@@ -1,9 +1,13 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
+import ServiceLifecycle
 import LockstepAgent
 import LockstepClient
 import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `lockstep agent`: a local caching proxy that speaks AWS's Secrets Manager Agent's API (LockstepAgent).
 struct AgentCommand: AsyncParsableCommand {
@@ -34,8 +38,40 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Listen on this port instead of http_port (0 picks a free one, printed at start).")
     var port: Int?
 
+    @Option(
+        help: """
+            Keep a file written with a secret's AWSCURRENT value, or one key of its JSON: SECRET_ID[#KEY]:PATH (mode 0600, \
+            replaced atomically, rewritten when the secret changes). Repeatable.
+            """
+    )
+    var render: [String] = []
+
+    @Option(
+        help: """
+            Keep a file written from a template: TEMPLATE_FILE:PATH, where {{ SECRET_ID }} and {{ SECRET_ID#KEY }} are \
+            replaced with values. Repeatable.
+            """
+    )
+    var renderTemplate: [String] = []
+
+    @Flag(help: "Run the command after -- once the files are rendered; tell it when one changes; exit with its status.")
+    var exec = false
+
+    @Option(help: "The signal --exec sends the command when a rendered file changes: HUP, USR1, USR2, INT, TERM.")
+    var execSignal = "HUP"
+
+    @Flag(help: "Restart the --exec command when a rendered file changes, instead of signalling it.")
+    var execRestart = false
+
+    @Argument(parsing: .postTerminator, help: "The command --exec runs, after --.")
+    var command: [String] = []
+
+    static let signals: [String: Int32] = ["HUP": SIGHUP, "USR1": SIGUSR1, "USR2": SIGUSR2, "INT": SIGINT, "TERM": SIGTERM]
+
     func validate() throws {
         if let port = self.port, !(0...65535).contains(port) { throw ValidationError("--port must be 0 to 65535") }
+        guard self.exec == !self.command.isEmpty else { throw ValidationError("--exec goes with a command after --") }
+        guard Self.signals[self.execSignal.uppercased()] != nil else { throw ValidationError("--exec-signal must be HUP, USR1, USR2, INT or TERM") }
     }
 
     func run() async throws {
@@ -59,11 +95,7 @@ struct AgentCommand: AsyncParsableCommand {
             case .error: .error
             case .none: .critical
             }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLogging.bootstrap(level: level)
         let logger = Logger(label: "lockstep-agent")
         let token: SSRFToken
         let client: RemoteClient
@@ -80,11 +112,37 @@ struct AgentCommand: AsyncParsableCommand {
         } catch let error as RemoteClient.ConfigurationError {
             throw ValidationError(error.description)
         }
-        let app = LockstepAgent.application(configuration: configuration, client: client, token: token, port: self.port, logger: logger) {
-            port in
-            writeLine("Lockstep agent listening on http://127.0.0.1:\(port) (upstream \(client.endpoint.absoluteString))")
+        var delivery = LockstepAgent.Delivery()
+        do {
+            delivery.renders =
+                try self.render.map { try RenderTarget(render: $0) }
+                + self.renderTemplate.map { spec in
+                    try RenderTarget(template: spec) { try String(contentsOfFile: $0, encoding: .utf8) }
+                }
+        } catch let error as RenderTarget.Invalid {
+            throw ValidationError(error.description)
         }
-        try await app.runService()
+        delivery.command = self.command
+        delivery.signal = self.execRestart ? nil : Self.signals[self.execSignal.uppercased()]
+        let outcome = LockstepAgent.Outcome()
+        do {
+            let group = try LockstepAgent.serviceGroup(
+                configuration: configuration,
+                client: client,
+                token: token,
+                port: self.port,
+                delivery: delivery,
+                outcome: outcome,
+                environment: environment,
+                logger: logger
+            ) { port in
+                writeLine("Lockstep agent listening on http://127.0.0.1:\(port) (upstream \(client.endpoint.absoluteString))")
+            }
+            try await group.run()
+        } catch let error as ChildCommandError {
+            throw ValidationError(error.description)
+        }
+        if let status = outcome.childStatus { throw ExitCode(status) }
     }
 
     /// The upstream client: the endpoint given, else AWS's for the region.

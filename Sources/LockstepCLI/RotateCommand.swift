@@ -30,11 +30,7 @@ struct RotateCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Each step is printed below; the log carries only warnings and errors.
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        CommandLogging.bootstrap(level: .warning)
         let setup = try RotationSetup(try await LockstepEnvironment.opened(self.store.configuration(), create: false), options: self.rotation)
         let manager = setup.environment.manager
         let context = setup.environment.context

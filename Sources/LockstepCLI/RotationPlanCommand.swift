@@ -40,11 +40,7 @@ extension RotationCommand {
         }
 
         func run() async throws {
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = .warning
-                return handler
-            }
+            CommandLogging.bootstrap(level: .warning)
             let setup = try RotationSetup(try await LockstepEnvironment.opened(self.store.configuration(), create: false), options: self.rotation)
             let planner = RotationPlanner(
                 manager: setup.environment.manager,

@@ -110,6 +110,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The most changes the change feed keeps (the newest).")
     var changeRetentionMax = ServerConfiguration.defaultChangeRetentionMaximum
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Per rotation-enabled secret on /metrics: last success, consecutive failures, seconds pending, next rotation."
+    )
+    var rotationSecretMetrics = true
+
     @Option(
         help: """
             Deliver every change as an EventBridge event to the webhooks of this TOML file ([[webhook]] name, url, \
@@ -150,11 +156,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         FaultInjection.prepare()  // debug builds: announce a fault armed by LOCKSTEP_FAULT (tests/crash)
         let level = Logger.Level(rawValue: self.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLogging.bootstrap(level: level)
         let logger = Logger(label: "lockstep")
         var options = self.store.configuration()
         if let file = self.auditFile { options.audit.jsonLinesPath = file }
@@ -204,6 +206,7 @@ struct ServeCommand: AsyncParsableCommand {
         )
         serverConfiguration.changeRetention = DurationText.parse(self.changeRetention)!
         serverConfiguration.changeRetentionMaximum = self.changeRetentionMax
+        serverConfiguration.rotationSecretMetrics = self.rotationSecretMetrics
         var services: [any Service] = [
             RotationScheduler(
                 engine: setup.engine,

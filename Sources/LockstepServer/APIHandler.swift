@@ -90,14 +90,7 @@ public struct APIHandler: Sendable {
             let error = SecretsManagerError(.unknownOperation, target.isEmpty ? "Missing X-Amz-Target header." : "Unknown target \(target).")
             return Self.failure(error, operation: operation, principal: principal.arn)
         }
-        let context = RequestContext(
-            caller: caller,
-            region: region,
-            sourceIP: sourceIP,
-            userAgent: request.header("user-agent") ?? "-",
-            secureTransport: self.secureTransport,
-            requestID: requestID
-        )
+        let context = self.context(of: caller, region: region, request: request, sourceIP: sourceIP, requestID: requestID)
         // One reading of the body for everyone: a member named twice could mean one secret to the operation and
         // another to the audit record.
         if let duplicate = JSONDuplicateKeys.firstDuplicate(in: request.body) {
@@ -125,19 +118,24 @@ public struct APIHandler: Sendable {
         let principal = caller.principal.arn
         do {
             let feedRequest = try ChangeFeedRequest(query: request.query)
-            let context = RequestContext(
-                caller: caller,
-                region: region,
-                sourceIP: sourceIP,
-                userAgent: request.header("user-agent") ?? "-",
-                secureTransport: self.secureTransport,
-                requestID: requestID
-            )
+            let context = self.context(of: caller, region: region, request: request, sourceIP: sourceIP, requestID: requestID)
             let body = try await self.dispatcher.manager.listChanges(feedRequest, context: context)
             return Answer(status: 200, body: body, operation: operation, errorCode: nil, principal: principal, contentType: "application/json")
         } catch {
             return Self.failure(error, operation: operation, principal: principal)
         }
+    }
+
+    /// The request context of an authenticated request.
+    func context(of caller: Caller, region: String, request: SignableRequest, sourceIP: String, requestID: String) -> RequestContext {
+        RequestContext(
+            caller: caller,
+            region: region,
+            sourceIP: sourceIP,
+            userAgent: request.header("user-agent") ?? "-",
+            secureTransport: self.secureTransport,
+            requestID: requestID
+        )
     }
 
     /// Checks the signature (and a session's token) before anything else reads the request; nothing

@@ -77,11 +77,18 @@ public enum LockstepServer {
             let healthy = await store.isReachable()
             return Self.json(status: healthy ? .ok : .serviceUnavailable, Data(#"{"status":"\#(healthy ? "ok" : "unavailable")"}"#.utf8))
         }
+        let manager = environment.manager
+        let perSecretMetrics = configuration.rotationSecretMetrics
         router.get("/metrics") { _, _ -> Response in
-            Response(
+            var text = ServerMetrics.shared.render()
+            // A store that is away must not make the scrape fail: the process metrics still answer.
+            if perSecretMetrics, let gauges = try? await manager.rotationGauges(limit: RotationGaugeText.limit) {
+                text += RotationGaugeText.render(gauges)
+            }
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(string: ServerMetrics.shared.render()))
+                body: .init(byteBuffer: ByteBuffer(string: text))
             )
         }
         // A silent connection (a partial header, a stalled body, an idle keep-alive) is closed after the idle timeout;

@@ -49,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var changeRetentionMaximum: Int = ServerConfiguration.defaultChangeRetentionMaximum
     public static let defaultChangeRetention: Duration = .seconds(86_400)
     public static let defaultChangeRetentionMaximum = 100_000
+    /// Whether `/metrics` carries a series per rotation-enabled secret (``RotationGaugeText``).
+    public var rotationSecretMetrics = true
 
     /// - Parameters:
     ///   - host: address to bind.

@@ -145,7 +145,8 @@ extension SecretsManager {
                 step: mode == .full ? .createSecret : .testSecret,
                 dueDate: now,
                 startedDate: now,
-                updatedDate: now
+                updatedDate: now,
+                consecutiveFailures: try tx.rotation(secretId: secret.id)?.consecutiveFailures ?? 0
             )
         )
         secret.rotation.nextRotationDate =
@@ -183,7 +184,8 @@ extension SecretsManager {
                 stepStarted: true,
                 dueDate: now,
                 startedDate: now,
-                updatedDate: now
+                updatedDate: now,
+                consecutiveFailures: try tx.rotation(secretId: secret.id)?.consecutiveFailures ?? 0
             )
         )
         return true

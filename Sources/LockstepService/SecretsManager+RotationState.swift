@@ -32,6 +32,8 @@ public struct RotationStatusEntry: Sendable, Hashable, Codable {
     public var LastErrorClass: String?
     public var NextAttemptDate: Date?
     public var LeaseOwner: String?
+    /// Rotations that failed for good since the last success.
+    public var ConsecutiveFailures: Int?
 }
 
 /// The runner lost its claim: the lease expired and another runner took the rotation, or it was cancelled or
@@ -236,6 +238,7 @@ extension SecretsManager {
                 return nil
             }
             row.finish(as: .failed, at: now)
+            row.consecutiveFailures += 1
             try tx.saveRotation(row)
             guard var secret = try tx.secret(id: row.secretId) else { return nil }
             if secret.rotation.enabled == true {
@@ -276,6 +279,7 @@ extension SecretsManager {
             row.step = .finishSecret
             row.stepStarted = false
             row.finish(as: .succeeded, at: now)
+            row.consecutiveFailures = 0
             try tx.saveRotation(row)
             try self.recordChange(.rotationSucceeded, of: secret, versionId: row.token, stages: .some(stages), by: nil, in: tx)
             if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
@@ -337,7 +341,8 @@ extension SecretsManager {
                     LastErrorStep: row?.lastFailure?.step.rawValue,
                     LastErrorClass: row?.lastFailure?.errorClass.rawValue,
                     NextAttemptDate: row?.status == .waiting ? row?.dueDate : nil,
-                    LeaseOwner: row?.leaseOwner
+                    LeaseOwner: row?.leaseOwner,
+                    ConsecutiveFailures: row?.consecutiveFailures
                 )
             }
         }

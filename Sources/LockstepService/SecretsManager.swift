@@ -197,7 +197,7 @@ public struct SecretsManager: Sendable {
         let due = try tx.secretsDue(forDeletionBefore: self.now())
         for secret in due {
             let versions = try tx.versions(secretId: secret.id).map(\.versionId)
-            try self.recordChange(.deleted, of: secret, by: nil, in: tx)
+            try self.recordChange(.deleted, of: secret, stages: .some(nil), by: nil, in: tx)
             try tx.deleteSecret(id: secret.id)
             self.recordVersionEvents(.endSecretVersionDelete, of: secret, versions: versions)
         }

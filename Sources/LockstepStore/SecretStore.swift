@@ -86,6 +86,8 @@ public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransactio
     func rotations() throws -> [RotationRecord]
     /// Up to `limit` rotations whose due date is at or before `date`, earliest first.
     func rotationsDue(before date: Date, limit: Int) throws -> [RotationRecord]
+    /// Up to `limit` secrets with automatic rotation on, by id (the per-secret rotation metrics).
+    func rotationEnabledSecrets(limit: Int) throws -> [SecretRecord]
     /// Up to `limit` secrets whose next scheduled rotation is at or before `date`, earliest first.
     func secretsDueForRotation(before date: Date, limit: Int) throws -> [SecretRecord]
     /// The earliest instant anything rotation-related is due: a scheduled rotation, a retry or an expiring lease.

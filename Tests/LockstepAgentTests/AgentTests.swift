@@ -124,3 +124,42 @@ import Testing
         #expect(AgentSecrets.upstreamError(502, Data("<html>".utf8)).status == 502)
     }
 }
+
+@Suite struct RenderTargetTests {
+    @Test func renderSpecsNameASecretAKeyAndAPath() throws {
+        let whole = try RenderTarget(render: "arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf:/run/db.json")
+        #expect(whole.path == "/run/db.json" && whole.references.map(\.secretId) == ["arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf"])
+        let key = try RenderTarget(render: "db/app#password:/run/pw")
+        #expect(key.references == [RenderTarget.Reference(secretId: "db/app", key: "password")])
+        let value = Data(#"{"password":"p","port":5432,"nested":{"a":1}}"#.utf8)
+        #expect(try key.content(["db/app": value]) == Data("p".utf8))
+        #expect(try RenderTarget(render: "db/app#port:/x").content(["db/app": value]) == Data("5432".utf8))
+        #expect(throws: RenderTarget.Invalid.self) { try RenderTarget(render: "db/app#missing:/x").content(["db/app": value]) }
+        #expect(throws: RenderTarget.Invalid.self) { try key.content(["db/app": Data("not json".utf8)]) }
+        for bad in ["nopath", "db app:/x", ":/x", "db:", "db:/dir/", "db#:/x"] {
+            #expect(throws: RenderTarget.Invalid.self, "\(bad)") { try RenderTarget(render: bad) }
+        }
+    }
+
+    @Test func templatesReplaceTheirPlaceholders() throws {
+        let target = try RenderTarget(template: "t:/out") { _ in "host={{ db#host }} pw={{db#password}}\nraw={{ token }}" }
+        let content = try target.content(["db": Data(#"{"host":"h","password":"p"}"#.utf8), "token": Data("T".utf8)])
+        #expect(String(decoding: content, as: UTF8.self) == "host=h pw=p\nraw=T")
+        #expect(Set(target.references.map(\.secretId)) == ["db", "token"])
+        #expect(throws: RenderTarget.Invalid.self) { try RenderTarget(template: "t:/out") { _ in "no placeholders" } }
+        #expect(throws: RenderTarget.Invalid.self) { try RenderTarget(template: "t:/out") { _ in "{{ open" } }
+    }
+
+    @Test func filesAreReplacedWholeWithMode0600() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("secret").path
+        try Renderer.writeAtomically(Data("one".utf8), to: path)
+        try Renderer.writeAtomically(Data("two".utf8), to: path)
+        #expect(FileManager.default.contents(atPath: path) == Data("two".utf8))
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["secret"])
+    }
+}

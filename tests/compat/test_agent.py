@@ -24,7 +24,7 @@ TOKEN = "agent-token-" + "x" * 20
 class Agent:
     """A `lockstep agent` on a free loopback port, signing with `key`/`secret`, reading TOML `config`."""
 
-    def __init__(self, endpoint, key, secret, tmp_path, config="ttl_seconds = 300\n", env_token=TOKEN):
+    def __init__(self, endpoint, key, secret, tmp_path, config="ttl_seconds = 300\n", env_token=TOKEN, extra=()):
         self.config = tmp_path / "agent.toml"
         self.config.write_text(config)
         self.log = open(tmp_path / "agent.log", "w+")
@@ -33,7 +33,7 @@ class Agent:
         if env_token is not None:
             env["AWS_TOKEN"] = env_token
         self.process = subprocess.Popen(
-            [LOCKSTEP, "agent", "--config", str(self.config), "--endpoint-url", endpoint, "--port", "0"],
+            [LOCKSTEP, "agent", "--config", str(self.config), "--endpoint-url", endpoint, "--port", "0", *extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True, env=env)
         line = self.process.stdout.readline()
         match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
@@ -206,3 +206,127 @@ def test_a_change_made_while_the_server_was_down_reaches_the_agent_after_the_res
         if agent:
             agent.close()
         server.close()
+
+
+CHILD = """
+import os, signal, sys, time
+log = open(sys.argv[1], "a", buffering=1)
+log.write("env " + ",".join(sorted(k for k in os.environ if k.startswith("AWS_"))) + "\\n")
+def reread(*_):
+    with open(sys.argv[2]) as f:
+        log.write("hup " + f.read() + "\\n")
+signal.signal(signal.SIGHUP, reread)
+signal.signal(signal.SIGTERM, lambda *_: (log.write("term\\n"), sys.exit(0)))
+log.write(f"started {os.getpid()}\\n")
+while True:
+    time.sleep(3600)
+"""
+
+
+def test_rendered_files_follow_the_secret_and_the_child_is_told(server, tmp_path):
+    sm = server.client()
+    name = unique("agent/render-")
+    sm.create_secret(Name=name, SecretString=json.dumps({"username": "app", "password": "first-Passw0rd"}))
+    out = tmp_path / "out"
+    out.mkdir()
+    template = tmp_path / "db.conf.tmpl"
+    template.write_text("user={{ %s#username }}\npassword={{%s#password}}\n" % (name, name))
+    child, log = tmp_path / "child.py", tmp_path / "child.log"
+    child.write_text(CHILD)
+    agent = Agent(server.urls[0], server.access_key_id, server.secret_access_key, tmp_path, extra=[
+        "--render", f"{name}:{out}/value.json", "--render", f"{name}#password:{out}/password",
+        "--render-template", f"{template}:{out}/db.conf", "--exec", "--", "python3", str(child), str(log), f"{out}/password"])
+    try:
+        wait_for(lambda: log.exists() and "started" in log.read_text(), what="the child to start after the files were rendered")
+        assert (out / "password").read_text() == "first-Passw0rd"
+        assert json.loads((out / "value.json").read_text())["username"] == "app"
+        assert (out / "db.conf").read_text() == "user=app\npassword=first-Passw0rd\n"
+        for path in out.iterdir():
+            assert path.stat().st_mode & 0o777 == 0o600, path
+        # The child has the SSRF token to call the agent, not the credentials the agent signs with.
+        env_line = next(line for line in log.read_text().splitlines() if line.startswith("env "))
+        assert "AWS_TOKEN" in env_line and "AWS_SECRET_ACCESS_KEY" not in env_line and "AWS_ACCESS_KEY_ID" not in env_line
+        sm.put_secret_value(SecretId=name, SecretString=json.dumps({"username": "app", "password": "second-Passw0rd"}))
+        wait_for(lambda: "hup second-Passw0rd" in log.read_text(), timeout=10,
+                 what="the child to be signalled after the file changed")
+        assert (out / "db.conf").read_text() == "user=app\npassword=second-Passw0rd\n"
+        assert sorted(p.name for p in out.iterdir()) == ["db.conf", "password", "value.json"]  # no temporary left
+    finally:
+        agent.close()
+    assert "term" in log.read_text()  # the agent stopped its child
+
+
+def test_the_agent_ends_with_its_childs_status(server, tmp_path):
+    name = unique("agent-exit-")
+    server.client().create_secret(Name=name, SecretString="v")
+    agent = Agent(server.urls[0], server.access_key_id, server.secret_access_key, tmp_path,
+                  extra=["--render", f"{name}:{tmp_path}/v", "--exec", "--", "sh", "-c", "test \"$(cat $0)\" = v && exit 3",
+                         str(tmp_path / "v")])
+    try:
+        assert agent.process.wait(timeout=30) == 3
+    finally:
+        agent.close()
+    assert server.secret_access_key not in (tmp_path / "agent.log").read_text()
+
+
+PG = {k: os.environ.get(f"LOCKSTEP_TEST_POSTGRES_{k}") for k in ("HOST", "PORT", "USER", "PASSWORD")}
+needs_postgres = pytest.mark.skipif(not all(PG.values()) and os.environ.get("LOCKSTEP_REQUIRE_DATABASES") != "1",
+                                    reason="needs scripts/testdb.sh start postgres")
+
+
+def psql(sql, user, password):
+    env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="5")
+    result = subprocess.run(["psql", "-h", PG["HOST"], "-p", PG["PORT"], "-U", user, "-d", "postgres", "-tAqc", sql],
+                            capture_output=True, text=True, env=env, timeout=30)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+@needs_postgres
+def test_an_application_reading_the_agent_never_fails_a_login_through_ten_alternating_rotations(server, agent):
+    """The application loop of a real service: every 50 ms it asks the agent for the credentials and logs in to
+    PostgreSQL with psql. Ten rotations of the alternating-users rotator run meanwhile; no login may fail."""
+    sm = server.client()
+    user, password = "agent" + uuid_hex(), uuid_hex() + "Aa1"
+    assert psql(f"CREATE ROLE {user} LOGIN PASSWORD '{password}'", PG["USER"], PG["PASSWORD"]) is not None
+    master = sm.create_secret(Name=unique("agent-master-"), SecretString=json.dumps({
+        "engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": PG["USER"],
+        "password": PG["PASSWORD"], "dbname": "postgres"}))
+    name = unique("agent-app-")
+    sm.create_secret(Name=name, SecretString=json.dumps({
+        "engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": user, "password": password,
+        "dbname": "postgres", "masterarn": master["ARN"]}))
+    stop = threading.Event()
+    attempts, failures = [], []
+
+    def application():
+        while not stop.is_set():
+            credentials = json.loads(agent.value(name)["SecretString"])
+            attempts.append(credentials["username"])
+            if psql("SELECT 1", credentials["username"], credentials["password"]) != "1":
+                failures.append(credentials["username"])
+            stop.wait(0.05)
+
+    loop = threading.Thread(target=application)
+    loop.start()
+    try:
+        for _ in range(10):
+            token = sm.rotate_secret(SecretId=name, RotationLambdaARN=
+                                     "arn:aws:lambda:us-east-1:123456789012:function:postgres-multi-user")["VersionId"]
+            wait_for(lambda: sm.describe_secret(SecretId=name)["VersionIdsToStages"].get(token) == ["AWSCURRENT"],
+                     timeout=60, what="the rotation to finish")
+            # The application logs in a few times with each rotation's credentials before the next one.
+            seen = len(attempts)
+            wait_for(lambda: len(attempts) >= seen + 3, timeout=30, what="the application to log in again")
+    finally:
+        stop.set()
+        loop.join(timeout=60)
+        for role in (user, user + "_clone"):
+            psql(f"DROP ROLE IF EXISTS {role}", PG["USER"], PG["PASSWORD"])
+    print(f"\napplication loop through 10 rotations: {len(attempts)} logins, {len(failures)} failed, "
+          f"users seen {sorted(set(attempts))}")
+    assert failures == []
+    assert set(attempts) == {user, user + "_clone"} and len(attempts) >= 30
+
+
+def uuid_hex():
+    return os.urandom(5).hex()

@@ -46,3 +46,13 @@ public struct SigV4Signer: Sendable {
         )
     }
 }
+
+/// A signer never shows its secret: not in `print`, string interpolation, `dump`, nor an error that describes a
+/// value holding one (ServiceLifecycle's errors describe the failed service).
+extension SigV4Signer: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "SigV4Signer(accessKeyId: \(self.accessKeyId), region: \(self.region), service: \(self.service))" }
+    public var debugDescription: String { self.description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["accessKeyId": self.accessKeyId, "region": self.region, "service": self.service], displayStyle: .struct)
+    }
+}

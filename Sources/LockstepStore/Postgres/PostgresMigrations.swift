@@ -219,7 +219,11 @@ enum PostgresMigrations {
         CREATE TRIGGER changes_appended AFTER INSERT ON changes
             FOR EACH STATEMENT EXECUTE FUNCTION lockstep_notify_change();
         """,
-        // 4: SQLite's migration 9, events to webhooks: the call behind each change, and each endpoint's delivery
+        // 4: SQLite's migration 9, the consecutive-failures count.
+        """
+        ALTER TABLE rotations ADD COLUMN consecutive_failures bigint NOT NULL DEFAULT 0;
+        """,
+        // 5: SQLite's migration 10, events to webhooks: the call behind each change, and each endpoint's delivery
         // cursor and lease (claimed in a write transaction, so one node delivers an endpoint at a time).
         """
         ALTER TABLE changes ADD COLUMN event_name TEXT;

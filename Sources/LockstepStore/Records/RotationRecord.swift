@@ -53,6 +53,8 @@ public struct RotationRecord: Sendable, Hashable {
     public var startedDate: Date
     public var updatedDate: Date
     public var finishedDate: Date?
+    /// Rotations of the secret that failed for good since its last success (carried from one rotation to the next).
+    public var consecutiveFailures: Int
 
     public init(
         secretId: Int64,
@@ -68,7 +70,8 @@ public struct RotationRecord: Sendable, Hashable {
         leaseOwner: String? = nil,
         startedDate: Date,
         updatedDate: Date,
-        finishedDate: Date? = nil
+        finishedDate: Date? = nil,
+        consecutiveFailures: Int = 0
     ) {
         self.secretId = secretId
         self.token = token
@@ -84,6 +87,7 @@ public struct RotationRecord: Sendable, Hashable {
         self.startedDate = startedDate
         self.updatedDate = updatedDate
         self.finishedDate = finishedDate
+        self.consecutiveFailures = consecutiveFailures
     }
 
     /// Ends the rotation with `status` at `date`: no runner may take it any more.

@@ -479,7 +479,8 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
             leaseOwner: row.optionalText(12),
             startedDate: row.date(13),
             updatedDate: row.date(14),
-            finishedDate: row.optionalDate(15)
+            finishedDate: row.optionalDate(15),
+            consecutiveFailures: Int(row.int64(16))
         )
     }
 
@@ -489,13 +490,14 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
 
     func saveRotation(_ r: RotationRecord) throws {
         try self.connection.query(
-            "INSERT INTO rotations (\(SQLColumns.rotationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO rotations (\(SQLColumns.rotationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT (secret_id) DO UPDATE SET \(SQLColumns.rotationUpdates)",
             [
                 .integer(r.secretId), .text(r.token), .text(r.mode.rawValue), .text(r.rotator), .text(r.status.rawValue),
                 .text(r.step.rawValue), .integer(Int64(r.attempt)), .bool(r.stepStarted), .optional(r.lastFailure?.step.rawValue),
                 .optional(r.lastFailure?.errorClass.rawValue), .optional(r.lastFailure?.message), .date(r.dueDate),
                 .optional(r.leaseOwner), .date(r.startedDate), .date(r.updatedDate), .date(r.finishedDate),
+                .integer(Int64(r.consecutiveFailures)),
             ]
         )
     }
@@ -512,6 +514,15 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
             "SELECT \(SQLColumns.rotationColumns) FROM rotations WHERE due_date <= ? ORDER BY due_date LIMIT ?",
             [.date(date), .integer(Int64(limit))]
         ) { result.append(Self.rotation($0)) }
+        return result
+    }
+
+    func rotationEnabledSecrets(limit: Int) throws -> [SecretRecord] {
+        var result: [SecretRecord] = []
+        try self.connection.query(
+            "SELECT \(SQLColumns.secretColumns) FROM secrets WHERE rotation_enabled = 1 ORDER BY id LIMIT ?",
+            [.integer(Int64(limit))]
+        ) { result.append(Self.secret($0)) }
         return result
     }
 
@@ -641,7 +652,7 @@ enum SQLColumns {
 
     static let rotationColumns = """
         secret_id, token, mode, rotator, status, step, attempt, step_started, error_step, error_class, error_message, \
-        due_date, lease_owner, started_date, updated_date, finished_date
+        due_date, lease_owner, started_date, updated_date, finished_date, consecutive_failures
         """
 
     static let rotationUpdates = rotationColumns.split(separator: ",").dropFirst()

@@ -232,7 +232,11 @@ enum Migrations {
             sequence INTEGER NOT NULL
         ) STRICT;
         """,
-        // 9: events to webhooks. A change made by an API call remembers the call (operation, and the caller as JSON:
+        // 9: how many rotations of a secret failed for good since its last success (the consecutive-failures gauge).
+        """
+        ALTER TABLE rotations ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+        """,
+        // 10: events to webhooks. A change made by an API call remembers the call (operation, and the caller as JSON:
         // identity, source address, user agent, request id; never a body), so it can be sent as CloudTrail's record
         // of that call. `webhook_cursors` holds each endpoint's delivery: the last change delivered, the node leasing
         // it, the last attempt's outcome.
