@@ -105,6 +105,12 @@ public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransactio
     /// Returns how many were removed.
     func pruneChanges(before date: Date, keepingAtMost maximum: Int) throws -> Int
 
+    // Connection-impact reports
+    /// Inserts or replaces the report of `token`'s rotation, keeping the newest `keeping` reports of the secret.
+    func saveRotationReport(secretId: Int64, token: String, finished: Date, report: String, keeping: Int) throws
+    /// The secret's reports, newest first: (token, finished, report JSON).
+    func rotationReports(secretId: Int64) throws -> [(token: String, finished: Date, report: String)]
+
     // Access keys
     func accessKey(id: String) throws -> AccessKeyRecord?
     func accessKeys() throws -> [AccessKeyRecord]

@@ -20,6 +20,19 @@ struct ConnectionTests {
         await expectDatabaseError(.network) { try await session.ping() }
     }
 
+    @Test func sessionsOfUsersAreCountedWithoutTheAskingOne() async throws {
+        let server = try TestServer.require()
+        let asking = try await MariaDBDriver().connect(server.credentials(), timeouts: DatabaseTimeouts())
+        let before = try await asking.sessions(of: [server.user, "nobody_here"])
+        let other = try await MariaDBDriver().connect(server.credentials(), timeouts: DatabaseTimeouts())
+        let after = try await asking.sessions(of: [server.user, "nobody_here"])
+        #expect(after.users[server.user]?.count == (before.users[server.user]?.count ?? 0) + 1)
+        #expect(after.users["nobody_here"] == SessionSnapshot.Sessions())
+        #expect(after.users[server.user]?.clients.contains("127.0.0.1") == true)
+        await other.close()
+        await asking.close()
+    }
+
     @Test func localhostStillUsesTCP() async throws {
         let server = try TestServer.require()
         guard server.host == "127.0.0.1" else { return }

@@ -223,6 +223,16 @@ enum PostgresMigrations {
         """
         ALTER TABLE rotations ADD COLUMN consecutive_failures bigint NOT NULL DEFAULT 0;
         """,
+        // 5: SQLite's migration 10, the connection-impact reports.
+        """
+        CREATE TABLE rotation_reports (
+            secret_id bigint NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            token TEXT NOT NULL,
+            finished_date double precision NOT NULL,
+            report TEXT NOT NULL,
+            PRIMARY KEY (secret_id, token)
+        );
+        """,
     ]
 
     static let audit: [String] = [

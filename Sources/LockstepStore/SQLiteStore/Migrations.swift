@@ -236,6 +236,16 @@ enum Migrations {
         """
         ALTER TABLE rotations ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
         """,
+        // 10: the connection-impact report of each finished rotation (JSON, no value), the newest 20 per secret.
+        """
+        CREATE TABLE rotation_reports (
+            secret_id INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            token TEXT NOT NULL,
+            finished_date REAL NOT NULL,
+            report TEXT NOT NULL,
+            PRIMARY KEY (secret_id, token)
+        ) STRICT;
+        """,
     ]
 
     /// Brings the database to the newest schema, one transaction per step.
