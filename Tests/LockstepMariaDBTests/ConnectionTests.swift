@@ -22,15 +22,19 @@ struct ConnectionTests {
 
     @Test func sessionsOfUsersAreCountedWithoutTheAskingOne() async throws {
         let server = try TestServer.require()
-        let asking = try await MariaDBDriver().connect(server.credentials(), timeouts: DatabaseTimeouts())
-        let before = try await asking.sessions(of: [server.user, "nobody_here"])
-        let other = try await MariaDBDriver().connect(server.credentials(), timeouts: DatabaseTimeouts())
-        let after = try await asking.sessions(of: [server.user, "nobody_here"])
-        #expect(after.users[server.user]?.count == (before.users[server.user]?.count ?? 0) + 1)
-        #expect(after.users["nobody_here"] == SessionSnapshot.Sessions())
-        #expect(after.users[server.user]?.clients.contains("127.0.0.1") == true)
+        let user = "sess_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try await server.admin()
+        _ = try await admin.query("CREATE USER '\(user)'@'%' IDENTIFIED BY 'Sessions-Pw-1'")
+        let asking = try await server.login(user, "Sessions-Pw-1")
+        #expect(try await asking.sessions(of: [user]).users[user]?.count == 0)  // itself left out
+        let other = try await server.login(user, "Sessions-Pw-1")
+        let seen = try await admin.sessions(of: [user, "nobody_here"])
+        #expect(seen.users[user]?.count == 2 && seen.users[user]?.clients == ["127.0.0.1"])
+        #expect(seen.users["nobody_here"] == SessionSnapshot.Sessions())
         await other.close()
         await asking.close()
+        _ = try await admin.query("DROP USER '\(user)'@'%'")
+        await admin.close()
     }
 
     @Test func localhostStillUsesTCP() async throws {
