@@ -129,7 +129,7 @@ struct RotationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotation",
         abstract: "Inspect rotations.",
-        subcommands: [Status.self, Plan.self]
+        subcommands: [Status.self, Plan.self, History.self]
     )
 
     struct Status: AsyncParsableCommand {
@@ -144,6 +144,25 @@ struct RotationCommand: AsyncParsableCommand {
             let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
             try await CommandOutput.printResult {
                 ["Rotations": try await environment.manager.rotationStatus(secretId: self.secretId, context: environment.context)]
+            }
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "history",
+            abstract: "Each finished rotation's connection report, newest first: who was connected as its users when the labels moved, after the grace period, and when the previous user's sessions drained."
+        )
+        @Option(help: "The secret (name or ARN).") var secretId: String
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let environment = try await LockstepEnvironment.opened(self.store.configuration(), create: false)
+            try await CommandOutput.printResult {
+                let data = try await environment.manager.rotationReports(secretId: self.secretId, context: environment.context)
+                let decoder = JSONDecoder()
+                decoder.dateDecodingStrategy = .secondsSince1970
+                return ["Rotations": try decoder.decode([ConnectionReport].self, from: data)]
             }
         }
     }

@@ -117,7 +117,7 @@ enum InstalledRotators {
 /// runs rotations (`serve`, `rotate`).
 struct RotationSetup {
     let environment: LockstepEnvironment
-    let engine: RotationEngine
+    private(set) var engine: RotationEngine
     let wakeup: RotationWakeup
     let catalog: RotatorCatalog
     /// The rotators the engine runs (`rotation plan` resolves a secret's rotator here).
@@ -125,7 +125,14 @@ struct RotationSetup {
     /// Where process rotators call the API: set by whoever runs the server, once it listens.
     let endpoint = RotatorEndpoint()
 
-    init(_ base: LockstepEnvironment, options: RotationOptions, logger: Logger = Logger(label: "lockstep.rotation")) throws {
+    /// - Parameter connectionReportGrace: when set (`serve`), each completed rotation's connections are watched and
+    ///   reported (``ConnectionImpactWatcher``), the second look after this long.
+    init(
+        _ base: LockstepEnvironment,
+        options: RotationOptions,
+        connectionReportGrace: Duration? = nil,
+        logger: Logger = Logger(label: "lockstep.rotation")
+    ) throws {
         let catalog =
             try options.rotatorsDirectory().map { try RotatorCatalog.load($0, builtIns: InstalledRotators.builtInNames) } ?? RotatorCatalog()
         let wakeup = RotationWakeup()
@@ -154,6 +161,14 @@ struct RotationSetup {
             lease: options.rotationLease.map { max(1, $0) } ?? max(120, longestStep + 60),
             logger: logger
         )
+        if let grace = connectionReportGrace {
+            self.engine.impact = ConnectionImpactWatcher(
+                manager: environment.manager,
+                grace: grace,
+                poll: min(.seconds(10), max(grace, .seconds(1))),
+                logger: logger
+            )
+        }
     }
 
     /// True when `reference` (a RotationLambdaARN) names a process rotator, which calls an API server back.

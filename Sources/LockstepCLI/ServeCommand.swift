@@ -118,6 +118,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: """
+            Seconds after a rotation's labels move before its connection report looks again at who is connected as its \
+            users (lockstep rotation history).
+            """
+    )
+    var connectionReportGrace: Double = 60
+
+    @Option(
+        help: """
             Deliver every change as an EventBridge event to the webhooks of this TOML file ([[webhook]] name, url, \
             secret_file or secret_env; see the README, "Events to webhooks").
             """
@@ -141,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard DurationText.parse(self.changeRetention) != nil else {
             throw ValidationError("--change-retention must be a positive duration such as 24h, 7d, 30m or 45s")
         }
+        guard (0...3_600).contains(self.connectionReportGrace) else { throw ValidationError("--connection-report-grace must be 0 to 3600 seconds") }
         guard (1...100_000_000).contains(self.changeRetentionMax) else { throw ValidationError("--change-retention-max must be 1 to 100000000") }
         if let retention = self.auditRetention, DurationText.parse(retention) == nil {
             throw ValidationError("--audit-retention must be a positive duration such as 90d, 12h, 30m or 45s")
@@ -173,7 +182,11 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = options
         let opened = try await Self.open(configuration, waiting: .milliseconds(Int64(self.storeWait * 1_000)), logger: logger)
         let events = try self.eventsConfig.map(Self.eventsConfiguration)
-        let setup = try RotationSetup(opened, options: self.rotation)
+        let setup = try RotationSetup(
+            opened,
+            options: self.rotation,
+            connectionReportGrace: .milliseconds(Int64(self.connectionReportGrace * 1_000))
+        )
         let environment = setup.environment
         // Refuse a log that ends before, or differs from, its newest signed digest (wiped, truncated, rolled back).
         try await environment.auditLog.prepareMaintenance()

@@ -106,6 +106,8 @@ public protocol DatabaseSession: Sendable {
     /// privileges as `original`, creating it if absent. Idempotent.
     func provisionAlternateUser(_ user: String, copying original: String, password: Sensitive<String>)
         async throws(DatabaseError)
+    /// The sessions, other than this one, of each of `users` now (the connection-impact report).
+    func sessions(of users: [String]) async throws(DatabaseError) -> SessionSnapshot
     /// Closes the connection. Safe to call twice.
     func close() async
 }

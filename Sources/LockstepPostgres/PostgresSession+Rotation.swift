@@ -1,3 +1,4 @@
+import Foundation
 import LockstepCore
 import LockstepDatabase
 
@@ -7,6 +8,29 @@ import LockstepDatabase
 extension PostgresSession: DatabaseSession {
     func ping() throws(DatabaseError) {
         _ = try self.query("SELECT now()")
+    }
+
+    /// From `pg_stat_activity`: a role sees every session's user name, but another role's client address only with
+    /// `pg_read_all_stats` (then "hidden").
+    func sessions(of users: [String]) throws(DatabaseError) -> SessionSnapshot {
+        for user in users { try RoleSQL.validateRoleName(user) }
+        guard !users.isEmpty else { return SessionSnapshot(time: Date(), users: [:]) }
+        let placeholders = users.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+        let rows = try self.query(
+            """
+            SELECT usename, extract(epoch FROM backend_start)::text, coalesce(host(client_addr), CASE WHEN client_port = -1 THEN 'local' ELSE 'hidden' END) \
+            FROM pg_stat_activity WHERE usename IN (\(placeholders)) AND pid <> pg_backend_pid()
+            """,
+            users
+        )
+        return SessionSnapshot.from(
+            rows.compactMap { row in
+                guard row.count == 3, let user = row[0] else { return nil }
+                return (user, row[1].flatMap(Double.init).map(Date.init(timeIntervalSince1970:)), row[2] ?? "hidden")
+            },
+            users: users,
+            time: Date()
+        )
     }
 
     /// Sets the password of the session's own user.

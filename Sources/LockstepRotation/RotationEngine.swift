@@ -39,6 +39,8 @@ public struct RotationEngine: Sendable {
     public let lease: TimeInterval
     let logger: Logger
     let metrics: RotationMetrics
+    /// Watches the connections of each completed rotation (`serve`; nil in `rotate`, which ends with the rotation).
+    public var impact: ConnectionImpactWatcher?
 
     /// - Parameter metrics: where the engine's series go (``RotationMetrics``); nil: the process's metrics system,
     ///   whenever it is bootstrapped.
@@ -190,6 +192,9 @@ public struct RotationEngine: Sendable {
                     try Self.fault(.stepSuccess(.finishSecret, after: false))
                     try await self.manager.completeRotation(claimed, owner: self.owner)
                     try Self.fault(.stepSuccess(.finishSecret, after: true))
+                    if let impact = self.impact, let rotator = self.registry.rotator(for: claimed.record.rotator) {
+                        impact.rotationCompleted(claimed, by: rotator)
+                    }
                     return .succeeded
                 case .removeTestVersion:
                     try await self.manager.completeTestRotation(claimed, owner: self.owner)

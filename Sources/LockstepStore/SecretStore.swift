@@ -116,6 +116,12 @@ public protocol SecretStoreTransaction: MasterKeySource, IdentityStoreTransactio
     /// Removes an endpoint's row; false when there was none.
     func deleteWebhookCursor(name: String) throws -> Bool
 
+    // Connection-impact reports
+    /// Inserts or replaces the report of `token`'s rotation, keeping the newest `keeping` reports of the secret.
+    func saveRotationReport(secretId: Int64, token: String, finished: Date, report: String, keeping: Int) throws
+    /// The secret's reports, newest first: (token, finished, report JSON).
+    func rotationReports(secretId: Int64) throws -> [(token: String, finished: Date, report: String)]
+
     // Access keys
     func accessKey(id: String) throws -> AccessKeyRecord?
     func accessKeys() throws -> [AccessKeyRecord]

@@ -18,6 +18,7 @@ public enum StoreCopy {
         ("access_keys", "access_key_id"), ("rotations", "secret_id"), ("identities", "account, kind, name"),
         ("identity_policies", "account, kind, name, policy_name"), ("sessions", "access_key_id"),
         ("resource_policies", "secret_id"), ("changes", "sequence"), ("changes_pruned", "id"),
+        ("rotation_reports", "secret_id, token"), ("webhook_cursors", "name"),
     ]
     static let auditTables: [(table: String, order: String)] = [("audit_events", "sequence"), ("audit_head", "id"), ("audit_base", "id")]
 

@@ -20,6 +20,23 @@ struct ConnectionTests {
         await expectDatabaseError(.network) { try await session.ping() }
     }
 
+    @Test func sessionsOfUsersAreCountedWithoutTheAskingOne() async throws {
+        let server = try TestServer.require()
+        let user = "sess_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try await server.admin()
+        _ = try await admin.query("CREATE USER '\(user)'@'%' IDENTIFIED BY 'Sessions-Pw-1'")
+        let asking = try await server.login(user, "Sessions-Pw-1")
+        #expect(try await asking.sessions(of: [user]).users[user]?.count == 0)  // itself left out
+        let other = try await server.login(user, "Sessions-Pw-1")
+        let seen = try await admin.sessions(of: [user, "nobody_here"])
+        #expect(seen.users[user]?.count == 2 && seen.users[user]?.clients == ["127.0.0.1"])
+        #expect(seen.users["nobody_here"] == SessionSnapshot.Sessions())
+        await other.close()
+        await asking.close()
+        _ = try await admin.query("DROP USER '\(user)'@'%'")
+        await admin.close()
+    }
+
     @Test func localhostStillUsesTCP() async throws {
         let server = try TestServer.require()
         guard server.host == "127.0.0.1" else { return }

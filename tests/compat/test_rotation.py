@@ -190,3 +190,51 @@ def test_ssl_true_verifies_the_database_certificate_against_the_configured_ca(ro
     assert logs_in(user, rotated)
     with open(PG["LOG"], errors="replace") as log:
         assert f"user={user} database=postgres application_name=lockstep SSL enabled" in log.read()
+
+
+def test_a_rotation_with_an_open_session_gets_a_connection_report_that_counts_it(role):
+    """An application session of the user, open while the alternating-users rotator moves AWSCURRENT to the clone:
+    the report counts it when the labels moved and after the grace period, and notes when it drained."""
+    from lockstep_server import Server, lockstep as cli, unique
+    user, password = role
+    server = Server("--connection-report-grace", "1")
+    application = None
+    try:
+        sm = server.client()
+        master = sm.create_secret(Name=unique("report-master-"), SecretString=json.dumps({
+            "engine": "postgres", "host": PG["HOST"], "port": int(PG["PORT"]), "username": PG["USER"],
+            "password": PG["PASSWORD"], "dbname": "postgres"}))
+        name = unique("report-")
+        sm.create_secret(Name=name, SecretString=json.dumps({**json.loads(secret_json(user, password)), "masterarn": master["ARN"]}))
+        # An idle session, as an application's pool holds: psql waiting for its next statement on stdin.
+        application = subprocess.Popen(
+            ["psql", "-h", PG["HOST"], "-p", PG["PORT"], "-U", user, "-d", "postgres", "-tAq"],
+            env=dict(os.environ, PGPASSWORD=password), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        wait_for(lambda: psql(f"SELECT count(*) FROM pg_stat_activity WHERE usename = '{user}'") == "1",
+                 what="the application's session")
+        token = sm.rotate_secret(SecretId=name, RotationLambdaARN=FUNCTION.replace("single-user", "multi-user"))["VersionId"]
+        wait_for(lambda: sm.describe_secret(SecretId=name)["VersionIdsToStages"].get(token) == ["AWSCURRENT"],
+                 timeout=60, what="the rotation")
+
+        def report():
+            rotations = json.loads(cli(server, "rotation", "history", "--secret-id", name).stdout)["Rotations"]
+            return rotations[0] if rotations and "AfterGracePeriod" in rotations[0] else None
+        first = wait_for(report, timeout=60, what="the report after the grace period")
+        assert first["VersionId"] == token and first["Strategy"] == "multi-user"
+        assert first["PreviousUser"] == user and first["CurrentUser"] == user + "_clone"
+        held = first["AtLabelMove"]["Users"]
+        assert held[user]["Count"] == 1 and held[user]["OldestStart"] and held[user]["Clients"] == ["127.0.0.1"]
+        assert held[user + "_clone"]["Count"] == 0
+        assert first["AfterGracePeriod"]["Users"][user]["Count"] == 1
+        assert "PreviousUserDrainedDate" not in first  # the session is still there
+        application.stdin.close()  # the application disconnects
+        application.wait(timeout=10)
+        drained = wait_for(lambda: (r := report()) and "PreviousUserDrainedDate" in r and r, timeout=60,
+                           what="the report to note the previous user's sessions drained")
+        assert "which password" in drained["Note"]
+    finally:
+        if application and application.poll() is None:
+            application.kill()
+        server.close()
+        psql(f"DROP ROLE IF EXISTS {user}_clone")

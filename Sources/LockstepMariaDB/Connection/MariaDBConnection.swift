@@ -47,6 +47,27 @@ actor MariaDBConnection: DatabaseSession {
         guard rows.first?.first == "1" else { throw DatabaseError(.sql, "SELECT 1 returned no row") }
     }
 
+    /// From `information_schema.PROCESSLIST`: every session of the users, if this account has PROCESS (otherwise only
+    /// its own user's). MariaDB doesn't keep when a session connected, only how long its current command has run.
+    func sessions(of users: [String]) throws(DatabaseError) -> SessionSnapshot {
+        guard !users.isEmpty else { return SessionSnapshot(time: Date(), users: [:]) }
+        let quoting = try self.quoting()
+        let names = users.map(quoting.literal).joined(separator: ", ")
+        let rows = try self.openHandle().query(
+            "SELECT USER, HOST FROM information_schema.PROCESSLIST WHERE USER IN (\(names)) AND ID <> CONNECTION_ID()"
+        )
+        return SessionSnapshot.from(
+            rows.compactMap { row in
+                guard row.count == 2, let user = row[0] else { return nil }
+                // HOST is host:port for TCP sessions, localhost for the socket.
+                let host = row[1].map { String($0.split(separator: ":").first ?? Substring($0)) } ?? "hidden"
+                return (user, nil, host)
+            },
+            users: users,
+            time: Date()
+        )
+    }
+
     func close() {
         self.handle?.close()
         self.handle = nil

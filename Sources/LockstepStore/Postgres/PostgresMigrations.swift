@@ -223,7 +223,16 @@ enum PostgresMigrations {
         """
         ALTER TABLE rotations ADD COLUMN consecutive_failures bigint NOT NULL DEFAULT 0;
         """,
-        // 5: SQLite's migration 10, events to webhooks: the call behind each change, and each endpoint's delivery
+        // 5: SQLite's migration 10, the connection-impact reports.
+        """
+        CREATE TABLE rotation_reports (
+            secret_id bigint NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            token TEXT NOT NULL,
+            finished_date double precision NOT NULL,
+            report TEXT NOT NULL,
+            PRIMARY KEY (secret_id, token)
+        """,
+        // 6: SQLite's migration 11, events to webhooks: the call behind each change, and each endpoint's delivery
         // cursor and lease (claimed in a write transaction, so one node delivers an endpoint at a time).
         """
         ALTER TABLE changes ADD COLUMN event_name TEXT;

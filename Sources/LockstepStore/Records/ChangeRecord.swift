@@ -37,7 +37,7 @@ public struct ChangeRecord: Sendable, Hashable {
     public var versionId: String?
     public var stages: StageMap?
     /// The API call that made the change, when a caller made it (nil: the service itself, e.g. the rotation engine or
-    /// the end of a recovery window; rows written before SQLite migration 10 / PostgreSQL step 5 have none either).
+    /// the end of a recovery window; rows written before SQLite migration 11 / PostgreSQL step 6 have none either).
     public var call: ChangeCall?
 
     public init(

@@ -320,6 +320,34 @@ struct SQLTransaction<Connection: SQLConnection>: SecretStoreTransaction {
         }
     }
 
+    // MARK: Connection-impact reports
+
+    func saveRotationReport(secretId: Int64, token: String, finished: Date, report: String, keeping: Int) throws {
+        try self.connection.query(
+            """
+            INSERT INTO rotation_reports (secret_id, token, finished_date, report) VALUES (?, ?, ?, ?) \
+            ON CONFLICT (secret_id, token) DO UPDATE SET report = excluded.report
+            """,
+            [.integer(secretId), .text(token), .date(finished), .text(report)]
+        )
+        try self.connection.query(
+            """
+            DELETE FROM rotation_reports WHERE secret_id = ?1 AND token NOT IN \
+            (SELECT token FROM rotation_reports WHERE secret_id = ?1 ORDER BY finished_date DESC LIMIT ?2)
+            """,
+            [.integer(secretId), .integer(Int64(keeping))]
+        )
+    }
+
+    func rotationReports(secretId: Int64) throws -> [(token: String, finished: Date, report: String)] {
+        var result: [(token: String, finished: Date, report: String)] = []
+        try self.connection.query(
+            "SELECT token, finished_date, report FROM rotation_reports WHERE secret_id = ? ORDER BY finished_date DESC",
+            [.integer(secretId)]
+        ) { result.append(($0.text(0), $0.date(1), $0.text(2))) }
+        return result
+    }
+
     // MARK: Change feed
 
     func appendChange(_ c: ChangeRecord) throws -> Int64 {

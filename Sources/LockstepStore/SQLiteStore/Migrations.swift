@@ -236,7 +236,16 @@ enum Migrations {
         """
         ALTER TABLE rotations ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
         """,
-        // 10: events to webhooks. A change made by an API call remembers the call (operation, and the caller as JSON:
+        // 10: the connection-impact report of each finished rotation (JSON, no value), the newest 20 per secret.
+        """
+        CREATE TABLE rotation_reports (
+            secret_id INTEGER NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,
+            token TEXT NOT NULL,
+            finished_date REAL NOT NULL,
+            report TEXT NOT NULL,
+            PRIMARY KEY (secret_id, token)
+        """,
+        // 11: events to webhooks. A change made by an API call remembers the call (operation, and the caller as JSON:
         // identity, source address, user agent, request id; never a body), so it can be sent as CloudTrail's record
         // of that call. `webhook_cursors` holds each endpoint's delivery: the last change delivered, the node leasing
         // it, the last attempt's outcome.
