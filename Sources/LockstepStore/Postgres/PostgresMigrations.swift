@@ -231,6 +231,7 @@ enum PostgresMigrations {
             finished_date double precision NOT NULL,
             report TEXT NOT NULL,
             PRIMARY KEY (secret_id, token)
+        );
         """,
         // 6: SQLite's migration 11, events to webhooks: the call behind each change, and each endpoint's delivery
         // cursor and lease (claimed in a write transaction, so one node delivers an endpoint at a time).

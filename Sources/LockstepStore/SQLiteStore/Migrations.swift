@@ -244,6 +244,7 @@ enum Migrations {
             finished_date REAL NOT NULL,
             report TEXT NOT NULL,
             PRIMARY KEY (secret_id, token)
+        ) STRICT;
         """,
         // 11: events to webhooks. A change made by an API call remembers the call (operation, and the caller as JSON:
         // identity, source address, user agent, request id; never a body), so it can be sent as CloudTrail's record
