@@ -170,6 +170,23 @@ import Testing
         }
     }
 
+    @Test(arguments: StoreBackend.available) func blobsComeBackByteForByte(_ backend: StoreBackend) async throws {
+        try await self.withScratch(backend) { scratch in
+            let store = try scratch.open()
+            let bytes = Data((0...255).map(UInt8.init) + (0...255).reversed().map(UInt8.init))
+            let id = try await store.write { tx in
+                let id = try tx.insertSecret(self.secret("bytes"))
+                var version = self.version("v1", of: id)
+                version.ciphertext = bytes
+                version.wrappedDataKey = Data()
+                try tx.insertVersion(version)
+                return id
+            }
+            let read = try await store.read { tx in try tx.version(secretId: id, versionId: "v1") }
+            #expect(read?.ciphertext == bytes && read?.wrappedDataKey == Data())
+        }
+    }
+
     @Test(arguments: StoreBackend.available) func aFailedWriteLeavesNothingBehind(_ backend: StoreBackend) async throws {
         try await self.withScratch(backend) { scratch in
             let store = try scratch.open()

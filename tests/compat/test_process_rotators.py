@@ -191,6 +191,44 @@ def test_unknown_rotators_are_refused(rotating, name):
     assert e.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
+def secret_gauges(server, arn):
+    """The per-secret rotation gauges of `arn` on /metrics (every node of a shared store shows the same)."""
+    values = {}
+    for url in server.urls:
+        for line in requests.get(url + "/metrics", timeout=10).text.splitlines():
+            if line.startswith("lockstep_secret_rotation_") and f'arn="{arn}"' in line:
+                metric = line.split("{", 1)[0].removeprefix("lockstep_secret_rotation_")
+                value = float(line.rsplit(" ", 1)[1])
+                # Every node reads the same rows; only the time since the rotation began moves between two reads.
+                assert metric == "pending_seconds" or values.setdefault(metric, value) == value, (metric, url)
+                values.setdefault(metric, value)
+    return values
+
+
+def test_a_failing_rotation_moves_the_per_secret_metrics_and_a_success_resets_them(rotating, name, tmp_path):
+    sm = rotating.client()
+    arn, _, _ = secret(rotating, name, tmp_path, "gauges-Passw0rd-1")
+    rules = {"AutomaticallyAfterDays": 30}
+    sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "fail-at-set", RotationRules=rules)
+    assert wait_for_rotation(rotating, arn)["Status"] == "failed"
+    gauges = secret_gauges(rotating, arn)
+    assert gauges["consecutive_failures"] == 1 and gauges["pending_seconds"] == 0 and "last_success_timestamp_seconds" not in gauges
+    assert gauges["next_timestamp_seconds"] > time.time()
+    # Another RotateSecret re-drives the unfinished rotation (AWS: "That rotation will be reattempted").
+    with pytest.raises(ClientError):
+        sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "fail-at-set")
+    wait_for(lambda: secret_gauges(rotating, arn)["consecutive_failures"] == 2, timeout=60, what="the second failure counted")
+    assert rotation_status(rotating, arn)["ConsecutiveFailures"] == 2
+    # The operator drops the failed attempt's AWSPENDING and rotates with a working rotator.
+    pending = rotation_status(rotating, arn)["VersionId"]
+    sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=pending)
+    sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "python-boto3")
+    assert wait_for_rotation(rotating, arn)["Status"] == "succeeded"
+    gauges = secret_gauges(rotating, arn)
+    assert gauges["consecutive_failures"] == 0 and gauges["pending_seconds"] == 0
+    assert abs(gauges["last_success_timestamp_seconds"] - time.time()) < 120
+
+
 def test_the_server_output_holds_no_secret(rotating, leaked):
     rotating.stop()
     output = rotating.process.stdout.read() + rotating.server_log()
@@ -235,38 +273,3 @@ def test_lockstep_rotate_runs_a_process_rotator_with_its_own_callback_server(tmp
     finally:
         server.close()
 
-
-def secret_gauges(server, arn):
-    """The per-secret rotation gauges of `arn` on /metrics (every node of a shared store shows the same)."""
-    values = {}
-    for url in server.urls:
-        for line in requests.get(url + "/metrics", timeout=10).text.splitlines():
-            if line.startswith("lockstep_secret_rotation_") and f'arn="{arn}"' in line:
-                metric = line.split("{", 1)[0].removeprefix("lockstep_secret_rotation_")
-                value = float(line.rsplit(" ", 1)[1])
-                assert values.setdefault(metric, value) == value, (metric, url)
-    return values
-
-
-def test_a_failing_rotation_moves_the_per_secret_metrics_and_a_success_resets_them(rotating, name, tmp_path):
-    sm = rotating.client()
-    arn, _, _ = secret(rotating, name, tmp_path, "gauges-Passw0rd-1")
-    rules = {"AutomaticallyAfterDays": 30}
-    sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "fail-at-set", RotationRules=rules)
-    assert wait_for_rotation(rotating, arn)["Status"] == "failed"
-    gauges = secret_gauges(rotating, arn)
-    assert gauges["consecutive_failures"] == 1 and gauges["pending_seconds"] == 0 and "last_success_timestamp_seconds" not in gauges
-    assert gauges["next_timestamp_seconds"] > time.time()
-    # Another RotateSecret re-drives the unfinished rotation (AWS: "That rotation will be reattempted").
-    with pytest.raises(ClientError):
-        sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "fail-at-set")
-    wait_for(lambda: secret_gauges(rotating, arn)["consecutive_failures"] == 2, timeout=60, what="the second failure counted")
-    assert rotation_status(rotating, arn)["ConsecutiveFailures"] == 2
-    # The operator drops the failed attempt's AWSPENDING and rotates with a working rotator.
-    pending = rotation_status(rotating, arn)["VersionId"]
-    sm.update_secret_version_stage(SecretId=arn, VersionStage="AWSPENDING", RemoveFromVersionId=pending)
-    sm.rotate_secret(SecretId=arn, RotationLambdaARN=LAMBDA_ARN + "python-boto3")
-    assert wait_for_rotation(rotating, arn)["Status"] == "succeeded"
-    gauges = secret_gauges(rotating, arn)
-    assert gauges["consecutive_failures"] == 0 and gauges["pending_seconds"] == 0
-    assert abs(gauges["last_success_timestamp_seconds"] - time.time()) < 120
