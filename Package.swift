@@ -148,7 +148,7 @@ let package = Package(
         .target(
             name: "LockstepAgent",
             dependencies: [
-                "LockstepClient",
+                "LockstepClient", "LockstepCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -287,7 +287,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LockstepCLITests",
-            dependencies: ["LockstepCLI", "LockstepService", "LockstepRotation", "LockstepDatabase", "lockstep"],
+            dependencies: ["LockstepCLI", "LockstepService", "LockstepRotation", "LockstepDatabase", "LockstepCore", "lockstep"],
             swiftSettings: swiftSettings
         ),
     ],

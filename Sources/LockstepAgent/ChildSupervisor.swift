@@ -1,4 +1,5 @@
 import Foundation
+import LockstepCore
 import Logging
 import Synchronization
 
@@ -65,7 +66,7 @@ final class ChildSupervisor: Sendable {
         process.terminationHandler = { [weak self] ended in
             self?.ended(generation: generation, status: ended.terminationReason == .uncaughtSignal ? 128 + ended.terminationStatus : ended.terminationStatus)
         }
-        try process.run()
+        try ProcessLaunch.run(process)
         self.state.withLock { $0.process = process }
         self.logger.info("started the child", metadata: ["pid": "\(process.processIdentifier)"])
     }

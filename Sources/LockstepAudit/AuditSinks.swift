@@ -71,7 +71,7 @@ final class AuditSinks: Sendable {
         let done = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in done.signal() }
         do {
-            try process.run()
+            try ProcessLaunch.run(process)
         } catch {
             self.logger.error("can't run the audit notification command")
             return

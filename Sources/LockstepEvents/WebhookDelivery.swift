@@ -151,6 +151,7 @@ struct EndpointDelivery: Sendable {
         while true {
             try Task.checkCancellation()
             let after = row.deliveredThrough
+            let rings = self.manager.changeRings
             let (changes, bounds) = try await self.store.read { tx in (try tx.changes(after: after, limit: 64), try tx.changeFeedBounds()) }
             self.metrics.standing(deliveredThrough: row.deliveredThrough, newest: bounds.newest, failures: row.attempts, lost: row.lost)
             if bounds.prunedThrough > row.deliveredThrough {
@@ -164,7 +165,7 @@ struct EndpointDelivery: Sendable {
                     guard let claimed = try await self.claim() else { return }
                     row = claimed
                 }
-                await self.manager.waitForChanges(upTo: .milliseconds(Int64(min(self.lease / 3, 1) * 1_000)))
+                await self.manager.waitForChanges(upTo: .milliseconds(Int64(min(self.lease / 3, 1) * 1_000)), after: rings)
                 continue
             }
             for change in changes {

@@ -1,4 +1,5 @@
 import Foundation
+import LockstepCore
 
 /// Runs the built `lockstep` executable the way a user does, in a fresh data directory.
 struct CLIRunner {
@@ -43,7 +44,7 @@ struct CLIRunner {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try ProcessLaunch.run(process)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -62,7 +62,7 @@ struct DatabaseServer: Sendable {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
+        do { try ProcessLaunch.run(process) } catch { return nil }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { return nil }
@@ -136,7 +136,7 @@ final class TCPForwarder: @unchecked Sendable {
         process.arguments = [script.standardized.path, String(self.port), "127.0.0.1", String(self.target)]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try ProcessLaunch.run(process)
         _ = output.fileHandleForReading.availableData  // "ready"
         self.process = process
     }

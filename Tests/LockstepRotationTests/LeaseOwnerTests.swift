@@ -14,7 +14,7 @@ import Glibc
     static func deadPid() throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
+        try ProcessLaunch.run(process)
         process.waitUntilExit()
         return process.processIdentifier
     }

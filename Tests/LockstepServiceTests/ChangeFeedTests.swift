@@ -89,11 +89,11 @@ import Testing
         let start = try await self.head()
         let clock = ContinuousClock()
         let began = clock.now
-        let poll = Task { try await self.manager.changes(after: start, limit: 10, wait: .seconds(10), context: self.context) }
+        let poll = Task { try await self.manager.changes(after: start, limit: 10, wait: .seconds(30), context: self.context) }
         try await self.harness.create("woken")
         let page = try await poll.value
         #expect(page.changes.map(\.secretName) == ["woken"])
-        #expect(clock.now - began < .seconds(5))
+        #expect(clock.now - began < .seconds(15))  // woken, not timed out (30 s), even on a loaded machine
         // Nothing new: the poll waits out its time and answers where it stands.
         let quiet = try await self.manager.changes(after: page.next, limit: 10, wait: .milliseconds(200), context: self.context)
         #expect(quiet.changes.isEmpty && quiet.next == page.next && !quiet.reset)

@@ -8,6 +8,9 @@ public final class ChangeSignal: Sendable {
         var appended: UInt64 = 0
         var published: UInt64 = 0
         var nextWaiter: UInt64 = 0
+        /// Counts the rings (publications and wakes): a waiter that read the feed at one count and finds another
+        /// doesn't wait, so a ring between its read and its wait is never lost.
+        var rings: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
 
@@ -26,6 +29,7 @@ public final class ChangeSignal: Sendable {
         let woken = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard state.appended != state.published else { return [] }
             state.published = state.appended
+            state.rings &+= 1
             return Self.takeWaiters(&state)
         }
         for waiter in woken { waiter.resume() }
@@ -33,20 +37,28 @@ public final class ChangeSignal: Sendable {
 
     /// Wakes every waiter (a change was committed elsewhere, or may have been).
     public func wake() {
-        for waiter in self.state.withLock({ Self.takeWaiters(&$0) }) { waiter.resume() }
+        let woken = self.state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.rings &+= 1
+            return Self.takeWaiters(&state)
+        }
+        for waiter in woken { waiter.resume() }
     }
 
-    /// Returns when woken, after `timeout`, or when the task is cancelled, whichever comes first.
-    func wait(upTo timeout: Duration) async {
+    /// The ring count now: read it before reading the feed, and wait with it.
+    var rings: UInt64 { self.state.withLock { $0.rings } }
+
+    /// Returns when rung after `rings` (at once if that happened already), after `timeout`, or when the task is
+    /// cancelled, whichever comes first.
+    func wait(upTo timeout: Duration, after rings: UInt64) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForWake() }
+            group.addTask { await self.waitForWake(after: rings) }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }
     }
 
-    private func waitForWake() async {
+    private func waitForWake(after rings: UInt64) async {
         let id = self.state.withLock { state -> UInt64 in
             state.nextWaiter &+= 1
             return state.nextWaiter
@@ -54,7 +66,7 @@ public final class ChangeSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let cancelled = self.state.withLock { state -> Bool in
-                    if Task.isCancelled { return true }
+                    if Task.isCancelled || state.rings != rings { return true }
                     state.waiters[id] = continuation
                     return false
                 }

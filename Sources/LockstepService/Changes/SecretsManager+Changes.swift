@@ -73,10 +73,15 @@ extension SecretsManager {
         )
     }
 
-    /// Waits until a change is appended (on this node, or another's noticed by the store's notifications), `timeout`
-    /// passes, or the task is cancelled: for followers of the outbox inside the server (webhook delivery).
-    public func waitForChanges(upTo timeout: Duration) async {
-        await self.changes.wait(upTo: timeout)
+    /// The change signal's ring count: read it before reading the outbox, and pass it to ``waitForChanges(upTo:after:)``,
+    /// so that a change committed in between is never waited for.
+    public var changeRings: UInt64 { self.changes.rings }
+
+    /// Waits until a change is appended after `rings` (on this node, or another's noticed by the store's
+    /// notifications), `timeout` passes, or the task is cancelled: for followers of the outbox inside the server
+    /// (webhook delivery).
+    public func waitForChanges(upTo timeout: Duration, after rings: UInt64) async {
+        await self.changes.wait(upTo: timeout, after: rings)
     }
 
     /// The change feed (`GET /v1/changes`): the changes after `after` to secrets of the caller's region that it may
@@ -88,6 +93,7 @@ extension SecretsManager {
         var cursor = after
         while true {
             let from = cursor
+            let rings = self.changes.rings
             let (page, full) = try await self.store.read { tx in
                 try self.visibleChanges(after: from, limit: limit, in: tx, context: context)
             }
@@ -97,7 +103,7 @@ extension SecretsManager {
             if full { continue }  // a full page of changes the caller may not see: read on
             // A change committed by a process that isn't this node's (the CLI on the same data directory) rings no
             // bell: look again at least every second.
-            await self.changes.wait(upTo: min(remaining, .seconds(1)))
+            await self.changes.wait(upTo: min(remaining, .seconds(1)), after: rings)
         }
     }
 
