@@ -48,7 +48,7 @@ let package = Package(
         ),
         // glibc's spawn extensions (posix_spawn_file_actions_addchdir_np, ...closefrom_np, pipe2) for process rotators.
         .systemLibrary(name: "CSpawn"),
-        .target(name: "LockstepCore", swiftSettings: swiftSettings),
+        .target(name: "LockstepCore", dependencies: ["CSpawn"], swiftSettings: swiftSettings),
         .target(
             name: "LockstepCrypto",
             dependencies: [

@@ -66,7 +66,7 @@ final class ChildSupervisor: Sendable {
         process.terminationHandler = { [weak self] ended in
             self?.ended(generation: generation, status: ended.terminationReason == .uncaughtSignal ? 128 + ended.terminationStatus : ended.terminationStatus)
         }
-        try ProcessLaunch.run(process)
+        try process.run()  // Foundation: the agent holds few descriptors (see ProcessLaunch for why the rest avoids it)
         self.state.withLock { $0.process = process }
         self.logger.info("started the child", metadata: ["pid": "\(process.processIdentifier)"])
     }

@@ -54,32 +54,27 @@ final class AuditSinks: Sendable {
         self.queue.async { self.run(command, input: event) }
     }
 
-    /// Runs the command with the event on stdin; the root key never reaches it.
+    /// Runs the command with the event on stdin; the root key never reaches it. On the sink's own queue.
     private func run(_ command: String, input: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
         var environment = ProcessInfo.processInfo.environment
         environment["LOCKSTEP_ROOT_KEY"] = nil
         environment["AWS_SECRET_ACCESS_KEY"] = nil
         environment["AWS_SESSION_TOKEN"] = nil
-        process.environment = environment
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
+        let started = ContinuousClock.now
         do {
-            try ProcessLaunch.run(process)
+            _ = try ProcessLaunch.run(
+                "/bin/sh",
+                ["-c", command],
+                environment: environment,
+                input: Data(input.utf8),
+                timeout: .milliseconds(Int64(self.configuration.notifyTimeout * 1_000)),
+                limit: 0
+            )
         } catch {
             self.logger.error("can't run the audit notification command")
             return
         }
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try? stdin.fileHandleForWriting.close()
-        if done.wait(timeout: .now() + self.configuration.notifyTimeout) == .timedOut {
-            process.terminate()
+        if ContinuousClock.now - started >= .milliseconds(Int64(self.configuration.notifyTimeout * 1_000)) {
             self.logger.warning("the audit notification command timed out and was terminated")
         }
     }

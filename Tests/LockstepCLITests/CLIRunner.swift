@@ -36,22 +36,11 @@ struct CLIRunner {
     func run(_ arguments: String...) throws -> Result { try self.run(arguments) }
 
     func run(_ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.environment = self.environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try ProcessLaunch.run(process)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let outcome = try ProcessLaunch.run(Self.executable.path, arguments, environment: self.environment)
         return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self)
+            status: outcome.status,
+            stdout: String(decoding: outcome.output, as: UTF8.self),
+            stderr: String(decoding: outcome.errorOutput, as: UTF8.self)
         )
     }
 

@@ -39,33 +39,33 @@ struct DatabaseServer: Sendable {
     /// Runs `sql` with the command-line client as `user`; returns the output, or nil when the login or the
     /// statement failed.
     func run(_ sql: String, user: String? = nil, password: String? = nil, port: Int? = nil, database: String? = nil) -> String? {
-        let process = Process()
-        var environment = ProcessInfo.processInfo.environment
+        let executable: String
+        let arguments: [String]
+        // A small environment of its own rather than a copy of the test process's: the suite crashed inside
+        // Process.run (a memcpy of a torn string) while C libraries of other tests ran; reading `environ` is the
+        // suspect, and the clients need nothing from it.
+        var environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8"]
         switch self.engine {
         case .postgres:
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+            executable = "/usr/bin/psql"
             environment["PGPASSWORD"] = password ?? self.password
             environment["PGCONNECT_TIMEOUT"] = "5"
-            process.arguments = [
+            arguments = [
                 "-h", self.host, "-p", String(port ?? self.port), "-U", user ?? self.user, "-d", database ?? "postgres",
                 "-v", "ON_ERROR_STOP=1", "-tAqc", sql,
             ]
         case .mariadb:
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/mariadb")
+            executable = "/usr/bin/mariadb"
             environment["MYSQL_PWD"] = password ?? self.password
-            process.arguments = [
+            arguments = [
                 "--protocol=TCP", "-h", self.host, "-P", String(port ?? self.port), "-u", user ?? self.user,
                 "--connect-timeout=5", "-N", "-B", "-e", sql,
             ] + (database.map { [$0] } ?? [])
         }
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do { try ProcessLaunch.run(process) } catch { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
+        guard let outcome = try? ProcessLaunch.run(executable, arguments, environment: environment, timeout: .seconds(60)),
+            outcome.status == 0
+        else { return nil }
+        let data = outcome.output
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -122,7 +122,7 @@ func randomName(_ length: Int = 10) -> String {
 final class TCPForwarder: @unchecked Sendable {
     let port: Int
     let target: Int
-    private var process: Process?
+    private var child: ProcessLaunch.Child?
 
     init(to target: Int) {
         self.target = target
@@ -130,22 +130,22 @@ final class TCPForwarder: @unchecked Sendable {
     }
 
     func start() throws {
-        let process = Process()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/tcp-forward.py")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script.standardized.path, String(self.port), "127.0.0.1", String(self.target)]
-        let output = Pipe()
-        process.standardOutput = output
-        try ProcessLaunch.run(process)
-        _ = output.fileHandleForReading.availableData  // "ready"
-        self.process = process
+        let child = try ProcessLaunch.start(
+            "/usr/bin/python3",
+            [script.standardized.path, String(self.port), "127.0.0.1", String(self.target)],
+            environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        )
+        _ = child.output.availableData  // "ready"
+        self.child = child
     }
 
     func stop() {
-        guard let process = self.process else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
+        guard let child = self.child else { return }
+        kill(child.pid, SIGKILL)
+        _ = ProcessLaunch.wait(child.pid)
+        try? child.output.close()
+        self.child = nil
     }
 
     deinit { self.stop() }

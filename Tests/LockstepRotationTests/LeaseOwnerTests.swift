@@ -12,11 +12,7 @@ import Glibc
 @Suite struct LeaseOwnerTests {
     /// The pid of a process that has exited and been reaped (its number is free, as after a SIGKILL).
     static func deadPid() throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try ProcessLaunch.run(process)
-        process.waitUntilExit()
-        return process.processIdentifier
+        try ProcessLaunch.run("/bin/true", [], environment: [:]).pid
     }
 
     static func owner(pid: Int32, host: String = ProcessInfo.processInfo.hostName, namespace: String? = nil) throws -> String {
