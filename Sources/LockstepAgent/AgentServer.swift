@@ -51,16 +51,14 @@ public enum LockstepAgent {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> ServiceGroup {
         let cache = AgentCache(capacity: configuration.cacheSize, ttl: .seconds(configuration.ttlSeconds))
-        let status = FeedStatus()
         let responder = AgentResponder(
             secrets: AgentSecrets(client: client, cache: cache, logger: logger),
             token: token,
             tokenHeaders: configuration.ssrfHeaders.compactMap { HTTPField.Name($0) },
-            pathPrefix: configuration.pathPrefix,
-            status: status
+            pathPrefix: configuration.pathPrefix
         )
         let (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let follower = ChangeFollower(client: client, cache: cache, logger: logger, status: status) { changed.yield() }
+        let follower = ChangeFollower(client: client, cache: cache, logger: logger) { changed.yield() }
         let application = Application(
             responder: responder,
             configuration: .init(
@@ -110,7 +108,6 @@ struct AgentResponder: HTTPResponder {
     let token: SSRFToken
     let tokenHeaders: [HTTPField.Name]
     let pathPrefix: String
-    let status: FeedStatus
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 

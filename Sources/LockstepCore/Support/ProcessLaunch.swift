@@ -141,14 +141,18 @@ public enum ProcessLaunch {
         return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
     }
 
-    private static func spawn(
+    /// Spawns `executable` with `argv` (its first element the name the program sees) and exactly `environment`,
+    /// descriptors 0-2 from `stdin`, `stdout`, `stderr` and no other, in its own process group with every signal at
+    /// its default, in `workingDirectory` when given. Process rotators' children start here too.
+    package static func spawn(
         _ executable: String,
-        _ arguments: [String],
-        _ environment: [String: String],
+        argv: [String],
+        environment: [String: String],
         stdin: Int32,
         stdout: Int32,
-        stderr: Int32
-    ) throws -> pid_t {
+        stderr: Int32,
+        workingDirectory: String? = nil
+    ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -159,6 +163,7 @@ public enum ProcessLaunch {
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
+        if let workingDirectory { posix_spawn_file_actions_addchdir_np(&actions, workingDirectory) }
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         var allSignals = sigset_t()
@@ -167,15 +172,28 @@ public enum ProcessLaunch {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([executable] + arguments).map { strdup($0) }
-        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
+        let arguments = argv.map { strdup($0) }
+        let variables = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
         defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
+            arguments.forEach { free($0) }
+            variables.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv + [nil], envp + [nil])
-        guard status == 0 else { throw Failure(description: "\(executable) could not be started: \(String(cString: strerror(status)))") }
+        let status = posix_spawn(&pid, executable, &actions, &attributes, arguments + [nil], variables + [nil])
+        guard status == 0 else {
+            throw Failure(description: "\(argv.first ?? executable) could not be started: \(String(cString: strerror(status)))")
+        }
         return pid
+    }
+
+    private static func spawn(
+        _ executable: String,
+        _ arguments: [String],
+        _ environment: [String: String],
+        stdin: Int32,
+        stdout: Int32,
+        stderr: Int32
+    ) throws -> Int32 {
+        try Self.spawn(executable, argv: [executable] + arguments, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr)
     }
 }

@@ -1,5 +1,6 @@
 import CSpawn
 import Foundation
+import LockstepCore
 import Glibc
 import Synchronization
 
@@ -144,41 +145,19 @@ enum ChildProcess {
         stdout: Int32,
         stderr: Int32
     ) throws(SpawnError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-
-        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
-        posix_spawn_file_actions_addchdir_np(&actions, configuration.workingDirectory)
-
-        // Its own process group; no blocked signals; every signal at its default disposition.
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let arguments = configuration.command.map { strdup($0) }
-        let environment = configuration.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
-        defer {
-            arguments.forEach { free($0) }
-            environment.forEach { free($0) }
+        do {
+            return try ProcessLaunch.spawn(
+                executable,
+                argv: configuration.command,
+                environment: configuration.environment,
+                stdin: stdin,
+                stdout: stdout,
+                stderr: stderr,
+                workingDirectory: configuration.workingDirectory
+            )
+        } catch {
+            throw SpawnError(message: (error as? ProcessLaunch.Failure)?.description ?? "\(configuration.command[0]) could not be started")
         }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, arguments + [nil], environment + [nil])
-        guard status == 0 else {
-            throw SpawnError(message: "\(configuration.command[0]) could not be started: \(String(cString: strerror(status)))")
-        }
-        return pid
     }
 
     /// `command` itself when it contains a slash, else the first executable of that name in `path`.
