@@ -27,8 +27,9 @@ public enum RotationOutcome: Sendable, Hashable {
     case lost
 }
 
-/// Drives rotations through their steps: the pure ``RotationStateMachine`` decides, the service persists each
-/// step before and after it runs, a ``Rotator`` does the work (DESIGN.md §6).
+/// Drives rotations through their steps: the persisted ``RotationRecord`` is the state machine and decides, the
+/// service applies each transition (before a step runs and after it ends) in one transaction, a ``Rotator`` does
+/// the work (DESIGN.md §6).
 public struct RotationEngine: Sendable {
     public let manager: SecretsManager
     public let registry: RotatorRegistry
@@ -102,81 +103,45 @@ public struct RotationEngine: Sendable {
         progress: @Sendable (RotationProgress) -> Void
     ) async -> RotationOutcome {
         var claimed = claimed
-        let record = claimed.record
-        var machine = RotationStateMachine(
-            token: record.token,
-            mode: record.mode == .full ? .full : .testOnly,
-            policy: self.policy,
-            state: .running(record.step, attempt: record.attempt + 1)
-        )
-        var action = machine.start()
-        var lastFailure: RotationFailure?
-        // Whether the next step's start was recorded together with the previous step's success.
-        var startedNext = false
+        // Whether the current step's start was recorded together with the previous step's success.
+        var started = false
         do {
             while true {
-                switch action {
-                case .run(let step):
-                    if startedNext {
-                        startedNext = false
-                    } else {
-                        if shouldStop() {
-                            try await self.manager.releaseRotation(claimed, owner: self.owner)
-                            return .paused
-                        }
-                        try Self.fault(.stepStart(step, after: false))
-                        claimed = try await self.manager.recordStepStart(step, of: claimed, owner: self.owner, lease: self.lease)
-                        try Self.fault(.stepStart(step, after: true))
+                let step = claimed.record.step
+                if !started {
+                    if shouldStop() {
+                        try await self.manager.releaseRotation(claimed, owner: self.owner)
+                        return .paused
                     }
-                    progress(.stepStarted(step, attempt: claimed.record.attempt + 1))
-                    let failure: RotationFailure?
-                    let began = DispatchTime.now().uptimeNanoseconds
-                    do {
-                        try await self.invoke(step, of: claimed)
-                        failure = nil
-                    } catch {
-                        failure = RotationFailure(step: step, errorClass: error.errorClass, message: error.message)
-                    }
-                    self.metrics.step(
-                        step, rotator: claimed.record.rotator, failed: failure != nil,
-                        nanoseconds: DispatchTime.now().uptimeNanoseconds - began
+                    try Self.fault(.stepStart(step, after: false))
+                    claimed = try await self.manager.recordStepStart(step, of: claimed, owner: self.owner, lease: self.lease)
+                    try Self.fault(.stepStart(step, after: true))
+                }
+                progress(.stepStarted(step, attempt: claimed.record.attempt))
+                let began = DispatchTime.now().uptimeNanoseconds
+                let failure: RotationFailure?
+                do {
+                    try await self.invoke(step, of: claimed)
+                    failure = nil
+                } catch {
+                    failure = RotationFailure(step: step, errorClass: error.errorClass, message: error.message)
+                }
+                self.metrics.step(
+                    step, rotator: claimed.record.rotator, failed: failure != nil,
+                    nanoseconds: DispatchTime.now().uptimeNanoseconds - began
+                )
+                if let failure {
+                    progress(.stepFailed(failure))
+                    self.logger.warning(
+                        "rotation step failed",
+                        metadata: ["secret": "\(claimed.secretARN)", "step": "\(step.rawValue)", "class": "\(failure.errorClass.rawValue)"]
                     )
-                    if let failure {
-                        lastFailure = failure
-                        progress(.stepFailed(failure))
-                        self.logger.warning(
-                            "rotation step failed",
-                            metadata: ["secret": "\(claimed.secretARN)", "step": "\(step.rawValue)", "class": "\(failure.errorClass.rawValue)"]
-                        )
-                        action = machine.stepFailed(failure, jitter: Double.random(in: 0..<1))
-                    } else {
-                        progress(.stepSucceeded(step))
-                        action = machine.stepSucceeded(step)
-                        if case .run(let next) = action {
-                            // One commit records this step's success and the next one's start, unless shutdown is
-                            // under way: then the next step is left unstarted for whoever takes the rotation.
-                            let stopping = shouldStop()
-                            try Self.fault(.stepSuccess(step, after: false))
-                            if !stopping { try Self.fault(.stepStart(next, after: false)) }
-                            claimed = try await self.manager.recordStepSuccess(
-                                step,
-                                next: next,
-                                of: claimed,
-                                owner: self.owner,
-                                startingNextWithLease: stopping ? nil : self.lease
-                            )
-                            try Self.fault(.stepSuccess(step, after: true))
-                            if !stopping { try Self.fault(.stepStart(next, after: true)) }
-                            startedNext = !stopping
-                        }
-                    }
-                case .retry(let step, let delay):
-                    let retryAt = self.manager.now().addingTimeInterval(delay)
-                    if let lastFailure {
-                        try await self.manager.recordStepFailure(lastFailure, retryAt: retryAt, of: claimed, owner: self.owner)
-                    }
+                    let (record, effect) = try await self.manager.recordStepFailure(
+                        failure, policy: self.policy, jitter: Double.random(in: 0..<1), of: claimed, owner: self.owner
+                    )
+                    guard case .retry(let delay) = effect else { return .failed(failure) }
                     progress(.retrying(step, after: delay))
-                    guard retryInline else { return .waiting(until: retryAt) }
+                    guard retryInline else { return .waiting(until: record.dueDate ?? self.manager.now()) }
                     try await Task.sleep(for: .milliseconds(Int64(delay * 1_000)))
                     guard
                         let reclaimed = try await self.manager.claimRotation(
@@ -184,26 +149,39 @@ public struct RotationEngine: Sendable {
                             owner: self.owner,
                             lease: self.lease,
                             context: claimed.context
-                        ), reclaimed.record.token == record.token
+                        ), reclaimed.record.token == claimed.record.token
                     else { return .lost }
                     claimed = reclaimed
-                    action = machine.retryDue()
+                    started = false
+                    continue
+                }
+                progress(.stepSucceeded(step))
+                // One commit records this step's success and the next one's start, unless shutdown is under way:
+                // then the next step is left unstarted for whoever takes the rotation.
+                let next = claimed.record.step(after: step)
+                let stopping = shouldStop()
+                let full = claimed.record.mode == .full
+                if full { try Self.fault(.stepSuccess(step, after: false)) }
+                if let next, !stopping { try Self.fault(.stepStart(next, after: false)) }
+                let (recorded, effect) = try await self.manager.recordStepSuccess(
+                    step,
+                    of: claimed,
+                    owner: self.owner,
+                    startingNextWithLease: stopping ? nil : self.lease
+                )
+                claimed = recorded
+                if full { try Self.fault(.stepSuccess(step, after: true)) }
+                if let next, !stopping { try Self.fault(.stepStart(next, after: true)) }
+                switch effect {
                 case .complete:
-                    try Self.fault(.stepSuccess(.finishSecret, after: false))
-                    try await self.manager.completeRotation(claimed, owner: self.owner)
-                    try Self.fault(.stepSuccess(.finishSecret, after: true))
                     if let impact = self.impact, let rotator = self.registry.rotator(for: claimed.record.rotator) {
                         impact.rotationCompleted(claimed, by: rotator)
                     }
                     return .succeeded
                 case .removeTestVersion:
-                    try await self.manager.completeTestRotation(claimed, owner: self.owner)
                     return .succeeded
-                case .fail(let failure):
-                    try await self.manager.recordStepFailure(failure, retryAt: nil, of: claimed, owner: self.owner)
-                    return .failed(failure)
-                case .abandon, .stop, .ignore:
-                    return .lost
+                case .recordOnly, .retry, .fail, .abandon, .cancel:
+                    started = !stopping
                 }
             }
         } catch is RotationLeaseLost {

@@ -78,8 +78,7 @@ extension SecretsManager {
             secret.rotation.enabled = secret.rotation.lambdaARN == nil && secret.rotation.enabled == nil ? nil : false
             secret.rotation.nextRotationDate = nil
             try tx.updateSecret(secret)
-            if var row = try tx.rotation(secretId: secret.id), row.status.isActive {
-                row.finish(as: .cancelled, at: now)
+            if var row = try tx.rotation(secretId: secret.id), (try? row.apply(.cancel, at: now)) != nil {
                 try tx.saveRotation(row)
                 try self.recordChange(.rotationCancelled, of: secret, versionId: row.token, by: context, in: tx)
             }
@@ -137,16 +136,13 @@ extension SecretsManager {
         try stages.updateStage(StagingLabel.pending, moveTo: token, removeFrom: nil)
         try tx.replaceStages(secretId: secret.id, with: stages)
         try tx.saveRotation(
-            RotationRecord(
+            .begin(
                 secretId: secret.id,
                 token: token,
                 mode: mode,
                 rotator: secret.rotation.lambdaARN ?? "",
-                step: mode == .full ? .createSecret : .testSecret,
-                dueDate: now,
-                startedDate: now,
-                updatedDate: now,
-                consecutiveFailures: try tx.rotation(secretId: secret.id)?.consecutiveFailures ?? 0
+                after: try tx.rotation(secretId: secret.id),
+                at: now
             )
         )
         secret.rotation.nextRotationDate =
@@ -160,34 +156,13 @@ extension SecretsManager {
     func redrive(_ secret: SecretRecord, pendingVersion: String, in tx: any SecretStoreTransaction) throws -> Bool {
         guard let rotator = secret.rotation.lambdaARN else { return false }
         let now = self.now()
-        if var row = try tx.rotation(secretId: secret.id), row.token == pendingVersion {
-            if row.status.isActive { return true }
-            row.status = .running
-            row.attempt = 0
-            row.rotator = rotator
-            row.dueDate = now
-            row.leaseOwner = nil
-            row.updatedDate = now
-            row.finishedDate = nil
-            try tx.saveRotation(row)
+        let previous = try tx.rotation(secretId: secret.id)
+        if var row = previous, row.token == pendingVersion {
+            // An unfinished one is queued already (the refusal); a finished one runs again from its step.
+            if (try? row.apply(.redrive(rotator: rotator), at: now)) != nil { try tx.saveRotation(row) }
             return true
         }
-        // No record of this rotation (AWSPENDING was set by hand or by another tool): drive it from createSecret.
-        // Every step is idempotent; `stepStarted` says the steps may already have had effects.
-        try tx.saveRotation(
-            RotationRecord(
-                secretId: secret.id,
-                token: pendingVersion,
-                mode: .full,
-                rotator: rotator,
-                step: .createSecret,
-                stepStarted: true,
-                dueDate: now,
-                startedDate: now,
-                updatedDate: now,
-                consecutiveFailures: try tx.rotation(secretId: secret.id)?.consecutiveFailures ?? 0
-            )
-        )
+        try tx.saveRotation(.adopt(secretId: secret.id, pendingVersion: pendingVersion, rotator: rotator, after: previous, at: now))
         return true
     }
 
@@ -205,9 +180,10 @@ extension SecretsManager {
         if secret.rotation.enabled == true {
             secret.rotation.nextRotationDate = self.nextRotationDate(secret.rotation.rules, after: now)
         }
-        guard var row = try tx.rotation(secretId: secret.id), row.status.isActive, row.token != newVersion else { return nil }
+        guard var row = try tx.rotation(secretId: secret.id), row.token != newVersion,
+            (try? row.apply(.abandon, at: now)) != nil
+        else { return nil }
         if stages.version(for: StagingLabel.pending) == row.token { stages.removeLabel(StagingLabel.pending) }
-        row.finish(as: .abandoned, at: now)
         try tx.saveRotation(row)
         try self.recordChange(.rotationAbandoned, of: secret, versionId: row.token, stages: .some(stages), by: nil, in: tx)
         return self.event("RotationAbandoned", secret: secret, versionId: row.token)

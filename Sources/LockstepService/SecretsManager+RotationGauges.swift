@@ -1,4 +1,5 @@
 public import Foundation
+import LockstepCore
 import LockstepStore
 
 /// One rotation-enabled secret as `/metrics` shows it.

@@ -1,18 +1,19 @@
 public import Foundation
 public import LockstepCore
-public import LockstepStore
+import LockstepStore
 
 /// A rotation a runner holds the lease on, with what its rotator needs.
 public struct ClaimedRotation: Sendable, Hashable {
+    /// The record as saved by the runner's last transition.
     public var record: RotationRecord
     public var secretARN: String
     public var secretName: String
     /// The account and region the rotation acts in (the secret's).
     public var context: RequestContext
-
-    /// Whether the current step may already have run under this token (a retry, or a crash mid-step): a rotator
-    /// uses it to skip checks that can only fail on a first run (single-user setSecret's pending login probe).
-    public var stepMayHaveRun: Bool { self.record.stepStarted || self.record.attempt > 0 }
+    /// Whether the current step may already have run under this token before this attempt (a retry, or a crash
+    /// mid-step): a rotator uses it to skip checks that can only fail on a first run (single-user setSecret's
+    /// pending login probe).
+    public var stepMayHaveRun: Bool
 }
 
 /// One line of `lockstep rotation status`.
@@ -40,8 +41,10 @@ public struct RotationStatusEntry: Sendable, Hashable, Codable {
 /// abandoned meanwhile. The runner stops without touching anything.
 public struct RotationLeaseLost: Error, Sendable {}
 
-/// The rotation engine's persistence: each function is one store transaction that checks the caller still holds
-/// the rotation before changing it, so two runners (two processes on one store) never both act on a rotation.
+/// The rotation engine's persistence: each function is one store transaction that loads the rotation, applies one
+/// transition of its state machine (``RotationRecord/apply(_:at:)``), saves it and does the transition's effect. A
+/// runner's transitions are refused unless it still holds the lease, so two runners (two processes on one store)
+/// never both act on a rotation.
 extension SecretsManager {
     /// Starts the scheduled rotations whose time has come (up to `limit`); returns how many were queued.
     /// A secret that can't rotate now (scheduled for deletion, a replica, a rotation still unfinished) is
@@ -93,11 +96,9 @@ extension SecretsManager {
         -> ClaimedRotation?
     {
         try await self.store.write { tx in
-            let now = self.now()
             let secret = try self.resolve(secretId, in: tx, context: context)
-            guard let row = try tx.rotation(secretId: secret.id), row.status.isActive else { return nil }
-            if let holder = row.leaseOwner, holder != owner, let due = row.dueDate, due > now { return nil }
-            return try self.claim(row, owner: owner, lease: lease, now: now, in: tx)
+            guard let row = try tx.rotation(secretId: secret.id) else { return nil }
+            return try self.claim(row, owner: owner, lease: lease, now: self.now(), in: tx)
         }
     }
 
@@ -109,29 +110,45 @@ extension SecretsManager {
         // A secret scheduled for deletion doesn't change any more: its rotation stops (RestoreSecret and a new
         // RotateSecret re-drive it).
         guard secret.deletedDate == nil else {
-            row.finish(as: .cancelled, at: now)
+            try row.apply(.cancel, at: now)
             try tx.saveRotation(row)
             return nil
         }
-        row.leaseOwner = owner
-        row.dueDate = now.addingTimeInterval(lease)
-        row.updatedDate = now
+        do {
+            try row.apply(.claim(owner: owner, lease: lease), at: now)
+        } catch {
+            return nil
+        }
         try tx.saveRotation(row)
         return ClaimedRotation(
             record: row,
             secretARN: secret.arn,
             secretName: secret.name,
             // The engine acts as the service itself: audited, not subject to policies (see RequestContext.system).
-            context: RequestContext.system(account: secret.scope.account, region: secret.scope.region)
+            context: RequestContext.system(account: secret.scope.account, region: secret.scope.region),
+            stepMayHaveRun: row.mayHaveRun(row.step)
         )
     }
 
-    /// Re-reads the row inside `tx` and checks `claimed`'s runner still holds it.
-    private func held(_ claimed: ClaimedRotation, owner: String, in tx: any SecretStoreTransaction) throws -> RotationRecord {
+    /// One transition by `claimed`'s runner: re-reads the row inside `tx`, checks it is still the claimed rotation of a
+    /// secret not scheduled for deletion, applies `event` and saves. A refusal means the runner lost its claim.
+    private func transition(
+        _ claimed: ClaimedRotation,
+        _ event: RotationRecord.Event,
+        in tx: any SecretStoreTransaction
+    ) throws -> (before: RotationRecord, after: RotationRecord, effect: RotationRecord.Effect) {
         guard let row = try tx.rotation(secretId: claimed.record.secretId), row.token == claimed.record.token,
-            row.status.isActive, row.leaseOwner == owner, try tx.secret(id: row.secretId)?.deletedDate == nil
+            try tx.secret(id: row.secretId)?.deletedDate == nil
         else { throw RotationLeaseLost() }
-        return row
+        var updated = row
+        let effect: RotationRecord.Effect
+        do {
+            effect = try updated.apply(event, at: self.now())
+        } catch {
+            throw RotationLeaseLost()
+        }
+        try tx.saveRotation(updated)
+        return (row, updated, effect)
     }
 
     /// Records that `step` is about to run (before any effect), renewing the lease. Returns the updated claim.
@@ -139,23 +156,10 @@ extension SecretsManager {
         -> ClaimedRotation
     {
         try await self.store.write { tx in
-            var row = try self.held(claimed, owner: owner, in: tx)
-            let now = self.now()
-            if row.step != step {
-                row.step = step
-                row.attempt = 0
-                row.stepStarted = false
-            }
+            let (before, after, _) = try self.transition(claimed, .stepStarting(step, owner: owner, lease: lease), in: tx)
             var updated = claimed
-            updated.record = row  // what the runner knew before this attempt: may the step have run?
-            row.status = .running
-            row.attempt += 1
-            row.stepStarted = true
-            row.dueDate = now.addingTimeInterval(lease)
-            row.updatedDate = now
-            try tx.saveRotation(row)
-            updated.record.status = .running
-            updated.record.dueDate = row.dueDate
+            updated.record = after
+            updated.stepMayHaveRun = before.mayHaveRun(step)
             return updated
         }
     }
@@ -163,11 +167,7 @@ extension SecretsManager {
     /// Gives the rotation back (shutdown between steps): due now, for the next runner.
     public func releaseRotation(_ claimed: ClaimedRotation, owner: String) async throws {
         try await self.store.write { tx in
-            var row = try self.held(claimed, owner: owner, in: tx)
-            row.leaseOwner = nil
-            row.dueDate = self.now()
-            row.updatedDate = self.now()
-            try tx.saveRotation(row)
+            _ = try self.transition(claimed, .release(owner: owner), in: tx)
         }
     }
 
@@ -179,9 +179,7 @@ extension SecretsManager {
             var freed = 0
             for var row in try tx.rotations() where row.status.isActive {
                 guard let owner = row.leaseOwner, isGone(owner) else { continue }
-                row.leaseOwner = nil
-                row.dueDate = now
-                row.updatedDate = now
+                try row.apply(.release(owner: owner), at: now)
                 try tx.saveRotation(row)
                 freed += 1
             }
@@ -189,122 +187,113 @@ extension SecretsManager {
         }
     }
 
-    /// Records that `step` succeeded and `next` is the step to run (its attempts start from zero). With `lease`,
-    /// `next` is also recorded as starting, renewing the lease, in the same commit (what ``recordStepStart(_:of:owner:lease:)``
-    /// would do): one durable write per step instead of two. Returns the claim as the runner should see it before
-    /// `next` runs.
+    /// Records that `step` succeeded, and does what that success means:
+    /// - a step with another after it: that step is next (its attempts start from zero); with `lease`, it is also
+    ///   recorded as starting, renewing the lease, in the same commit (one durable write per step instead of two);
+    /// - the last step of a full rotation: AWSCURRENT moves to the token's version (AWSPREVIOUS follows), AWSPENDING
+    ///   is removed, LastRotatedDate is set and the next rotation scheduled;
+    /// - a test-only rotation's testSecret: its temporary AWSPENDING version is removed.
+    ///
+    /// Returns the claim as the runner should see it before the next step runs, and the transition's effect
+    /// (``RotationRecord/Effect/complete`` or ``RotationRecord/Effect/removeTestVersion`` when the rotation ended).
     @discardableResult
     public func recordStepSuccess(
         _ step: RotationStep,
-        next: RotationStep,
         of claimed: ClaimedRotation,
         owner: String,
         startingNextWithLease lease: TimeInterval? = nil
-    ) async throws -> ClaimedRotation {
-        try await self.store.write { tx in
-            var row = try self.held(claimed, owner: owner, in: tx)
-            let now = self.now()
-            row.step = next
-            row.attempt = 0
-            row.stepStarted = false
-            row.updatedDate = now
+    ) async throws -> (claim: ClaimedRotation, effect: RotationRecord.Effect) {
+        let (updated, effect, event) = try await self.store.write { tx in
+            let (_, row, effect) = try self.transition(
+                claimed,
+                .stepSucceeded(step, owner: owner, startingNextWithLease: lease),
+                in: tx
+            )
             var updated = claimed
             updated.record = row
-            if let lease {
-                row.attempt = 1
-                row.stepStarted = true
-                row.dueDate = now.addingTimeInterval(lease)
-                updated.record.dueDate = row.dueDate
+            updated.stepMayHaveRun = false
+            let event: LifecycleEvent?
+            switch effect {
+            case .complete: event = try self.moveLabelsOfCompletedRotation(row, in: tx)
+            case .removeTestVersion: event = try self.removeTestVersion(of: row, in: tx)
+            case .recordOnly, .retry, .fail, .abandon, .cancel: event = nil
             }
-            try tx.saveRotation(row)
-            return updated
+            return (updated, effect, event)
         }
+        if effect == .complete { self.changes.publish() }
+        if let event { self.rotation.events.record(event) }
+        return (updated, effect)
     }
 
-    /// Records a failed attempt. With `retryAt` the rotation waits (the lease is released and any runner may take
-    /// it then); without, it fails for good: RotationFailed, AWSPENDING left in place (as on AWS), and the next
-    /// scheduled window re-drives it.
-    public func recordStepFailure(_ failure: RotationFailure, retryAt: Date?, of claimed: ClaimedRotation, owner: String) async throws {
-        let event = try await self.store.write { tx -> LifecycleEvent? in
-            var row = try self.held(claimed, owner: owner, in: tx)
-            let now = self.now()
-            row.lastFailure = failure
-            row.leaseOwner = nil
-            row.updatedDate = now
-            if let retryAt {
-                row.status = .waiting
-                row.dueDate = retryAt
-                try tx.saveRotation(row)
-                return nil
-            }
-            row.finish(as: .failed, at: now)
-            row.consecutiveFailures += 1
-            try tx.saveRotation(row)
-            guard var secret = try tx.secret(id: row.secretId) else { return nil }
+    /// A full rotation's end: AWSCURRENT moves to the token's version (AWSPREVIOUS follows), AWSPENDING is removed,
+    /// LastRotatedDate is set and the next rotation scheduled.
+    private func moveLabelsOfCompletedRotation(_ row: RotationRecord, in tx: any SecretStoreTransaction) throws -> LifecycleEvent {
+        guard var secret = try tx.secret(id: row.secretId) else { throw SecretsManagerError.secretNotFound }
+        guard let version = try tx.version(secretId: secret.id, versionId: row.token), version.hasValue else {
+            throw SecretsManagerError(.invalidRequest, "The rotation's pending version \(row.token) has no value.")
+        }
+        let now = self.now()
+        var stages = try tx.stages(secretId: secret.id)
+        if let holder = stages.version(for: StagingLabel.current), holder != row.token {
+            try stages.updateStage(StagingLabel.current, moveTo: row.token, removeFrom: holder)
+        } else if stages.version(for: StagingLabel.current) == nil {
+            try stages.updateStage(StagingLabel.current, moveTo: row.token, removeFrom: nil)
+        }
+        stages.removeLabel(StagingLabel.pending)
+        try tx.replaceStages(secretId: secret.id, with: stages)
+        try self.pruneVersions(of: secret, stages: stages, in: tx)
+        secret.rotation.lastRotatedDate = now
+        secret.lastChangedDate = now
+        secret.rotation.nextRotationDate =
+            secret.rotation.enabled == true ? self.nextRotationDate(secret.rotation.rules, after: now) : nil
+        try tx.updateSecret(secret)
+        try self.recordChange(.rotationSucceeded, of: secret, versionId: row.token, stages: .some(stages), by: nil, in: tx)
+        if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
+        return self.event("RotationSucceeded", secret: secret, versionId: row.token)
+    }
+
+    /// A test-only rotation's end: its temporary AWSPENDING version is removed.
+    private func removeTestVersion(of row: RotationRecord, in tx: any SecretStoreTransaction) throws -> LifecycleEvent {
+        guard let secret = try tx.secret(id: row.secretId) else { throw SecretsManagerError.secretNotFound }
+        var stages = try tx.stages(secretId: secret.id)
+        if stages.version(for: StagingLabel.pending) == row.token { stages.removeLabel(StagingLabel.pending) }
+        try tx.replaceStages(secretId: secret.id, with: stages)
+        if !stages.isLabelled(row.token) { try tx.deleteVersions(secretId: secret.id, versionIds: [row.token]) }
+        return self.event("TestRotationSucceeded", secret: secret, versionId: row.token)
+    }
+
+    /// Records a failed attempt. The rotation waits to be retried after the policy's delay (the lease is released
+    /// and any runner may take it then: ``RotationRecord/Effect/retry(after:)``, the date in the returned record's
+    /// `dueDate`), or fails for good (``RotationRecord/Effect/fail``): RotationFailed, AWSPENDING left in place (as
+    /// on AWS), and the next scheduled window re-drives it.
+    @discardableResult
+    public func recordStepFailure(
+        _ failure: RotationFailure,
+        policy: RotationRetryPolicy,
+        jitter: Double,
+        of claimed: ClaimedRotation,
+        owner: String
+    ) async throws -> (record: RotationRecord, effect: RotationRecord.Effect) {
+        let (row, effect, event) = try await self.store.write { tx -> (RotationRecord, RotationRecord.Effect, LifecycleEvent?) in
+            let (_, row, effect) = try self.transition(
+                claimed,
+                .stepFailed(failure, owner: owner, policy: policy, jitter: jitter),
+                in: tx
+            )
+            guard effect == .fail, var secret = try tx.secret(id: row.secretId) else { return (row, effect, nil) }
             if secret.rotation.enabled == true {
-                secret.rotation.nextRotationDate = self.nextRotationDate(secret.rotation.rules, after: now)
+                secret.rotation.nextRotationDate = self.nextRotationDate(secret.rotation.rules, after: self.now())
                 try tx.updateSecret(secret)
             }
             if row.mode == .full { try self.recordChange(.rotationFailed, of: secret, versionId: row.token, by: nil, in: tx) }
-            return self.event(row.mode == .full ? "RotationFailed" : "TestRotationFailed", secret: secret, versionId: row.token, failure: failure)
+            let name = row.mode == .full ? "RotationFailed" : "TestRotationFailed"
+            return (row, effect, self.event(name, secret: secret, versionId: row.token, failure: failure))
         }
-        self.changes.publish()
-        if let event { self.rotation.events.record(event) }
-    }
-
-    /// Completes a full rotation in one transaction: AWSCURRENT moves to the token's version (AWSPREVIOUS follows),
-    /// AWSPENDING is removed, LastRotatedDate is set and the next rotation scheduled.
-    public func completeRotation(_ claimed: ClaimedRotation, owner: String) async throws {
-        let event = try await self.store.write { tx -> LifecycleEvent in
-            var row = try self.held(claimed, owner: owner, in: tx)
-            guard var secret = try tx.secret(id: row.secretId) else { throw SecretsManagerError.secretNotFound }
-            guard let version = try tx.version(secretId: secret.id, versionId: row.token), version.hasValue else {
-                throw SecretsManagerError(.invalidRequest, "The rotation's pending version \(row.token) has no value.")
-            }
-            let now = self.now()
-            var stages = try tx.stages(secretId: secret.id)
-            if let holder = stages.version(for: StagingLabel.current), holder != row.token {
-                try stages.updateStage(StagingLabel.current, moveTo: row.token, removeFrom: holder)
-            } else if stages.version(for: StagingLabel.current) == nil {
-                try stages.updateStage(StagingLabel.current, moveTo: row.token, removeFrom: nil)
-            }
-            stages.removeLabel(StagingLabel.pending)
-            try tx.replaceStages(secretId: secret.id, with: stages)
-            try self.pruneVersions(of: secret, stages: stages, in: tx)
-            secret.rotation.lastRotatedDate = now
-            secret.lastChangedDate = now
-            secret.rotation.nextRotationDate =
-                secret.rotation.enabled == true ? self.nextRotationDate(secret.rotation.rules, after: now) : nil
-            try tx.updateSecret(secret)
-            row.step = .finishSecret
-            row.stepStarted = false
-            row.finish(as: .succeeded, at: now)
-            row.consecutiveFailures = 0
-            try tx.saveRotation(row)
-            try self.recordChange(.rotationSucceeded, of: secret, versionId: row.token, stages: .some(stages), by: nil, in: tx)
-            if FaultInjection.reach(.finishSecretLabels) { throw InjectedStoreFailure(.finishSecretLabels) }
-            return self.event("RotationSucceeded", secret: secret, versionId: row.token)
+        if let event {
+            self.changes.publish()
+            self.rotation.events.record(event)
         }
-        self.changes.publish()
-        self.rotation.events.record(event)
-    }
-
-    /// Completes a test-only rotation: the temporary AWSPENDING version is removed.
-    public func completeTestRotation(_ claimed: ClaimedRotation, owner: String) async throws {
-        let event = try await self.store.write { tx -> LifecycleEvent in
-            var row = try self.held(claimed, owner: owner, in: tx)
-            guard let secret = try tx.secret(id: row.secretId) else { throw SecretsManagerError.secretNotFound }
-            let now = self.now()
-            var stages = try tx.stages(secretId: secret.id)
-            if stages.version(for: StagingLabel.pending) == row.token { stages.removeLabel(StagingLabel.pending) }
-            try tx.replaceStages(secretId: secret.id, with: stages)
-            if !stages.isLabelled(row.token) { try tx.deleteVersions(secretId: secret.id, versionIds: [row.token]) }
-            row.stepStarted = false
-            row.finish(as: .succeeded, at: now)
-            try tx.saveRotation(row)
-            return self.event("TestRotationSucceeded", secret: secret, versionId: row.token)
-        }
-        self.rotation.events.record(event)
+        return (row, effect)
     }
 
     /// The state of every rotation in `context`'s scope (or of one secret), for `lockstep rotation status`.

@@ -204,7 +204,7 @@ final class RecordedEvents: LifecycleEventSink {
         #expect(try await self.manager.earliestRotationDue() == self.harness.now)
         let claims = try await self.manager.claimDueRotations(owner: "t", lease: 60)
         #expect(claims.count == 2)
-        for claim in claims { try await self.manager.completeTestRotation(claim, owner: "t") }
+        for claim in claims { try await self.manager.recordStepSuccess(.testSecret, of: claim, owner: "t") }
         let nextA = try #require(try await self.describe("a").NextRotationDate)
         #expect(try await self.manager.earliestRotationDue() == nextA)
         #expect(try await self.manager.startScheduledRotations() == 0)

@@ -1,9 +1,12 @@
 public import Foundation
-public import LockstepCore
 
-/// A secret's newest rotation as the engine persists it (the `rotations` table, DESIGN.md §6).
+/// A secret's newest rotation as it is persisted (the `rotations` table, DESIGN.md §6), and its state machine.
 ///
-/// The engine writes the row before a step runs (`stepStarted`) and after it ends, so after a crash the next
+/// The record changes only through its transitions (``RotationRecord/apply(_:at:)``, and ``begin(secretId:token:mode:rotator:after:at:)``
+/// or ``adopt(secretId:pendingVersion:rotator:after:at:)`` for a new one): the service loads it, applies one
+/// event, saves it, and does what the returned ``Effect`` asks in the same transaction.
+///
+/// A step is recorded as started before it runs (`stepStarted`) and as ended after, so after a crash the next
 /// runner knows whether the step may already have had effects (run it again: steps are idempotent) or never
 /// started (skip probes that can only fail).
 public struct RotationRecord: Sendable, Hashable {
@@ -88,14 +91,5 @@ public struct RotationRecord: Sendable, Hashable {
         self.updatedDate = updatedDate
         self.finishedDate = finishedDate
         self.consecutiveFailures = consecutiveFailures
-    }
-
-    /// Ends the rotation with `status` at `date`: no runner may take it any more.
-    public mutating func finish(as status: Status, at date: Date) {
-        self.status = status
-        self.dueDate = nil
-        self.leaseOwner = nil
-        self.updatedDate = date
-        self.finishedDate = date
     }
 }
